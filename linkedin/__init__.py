@@ -1,0 +1,1 @@
+"""LinkedIn browser automation primitives: usable on their own, without the server."""

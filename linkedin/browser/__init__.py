@@ -1,0 +1,1 @@
+"""Browser plumbing: Chromium launch, per-account contexts, login, page state, pacing."""

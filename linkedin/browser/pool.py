@@ -1,0 +1,230 @@
+"""One Chromium, one BrowserContext per account: warm reuse, idle TTL, LRU, recycling, relaunch."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from loguru import logger
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
+from playwright.async_api import Error as PlaywrightError
+
+from linkedin.browser.launch import launch_chromium
+from linkedin.touchpoints.errors import ErrorCode, TouchpointError
+
+StateLoader = Callable[[], Awaitable[dict[str, Any] | None]]
+StateSaver = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The browser fingerprint an account keeps across all its sessions."""
+
+    user_agent: str | None = None
+    viewport: tuple[int, int] = (1366, 768)
+    locale: str = "en-US"
+    timezone_id: str = "UTC"
+    proxy: str | None = None
+
+
+@dataclass
+class _Slot:
+    context: BrowserContext
+    page: Page
+    identity: Identity
+    runs: int = 0
+    busy: bool = False
+    last_used: float = field(default_factory=time.monotonic)
+
+
+class BrowserPool:
+    """Hands out a warm page per account key; never two users of one key at once."""
+
+    def __init__(
+        self,
+        *,
+        executable: str | None = None,
+        headless: bool = True,
+        max_contexts: int = 8,
+        idle_ttl_s: float = 600.0,
+        recycle_after: int = 50,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._executable = executable
+        self._headless = headless
+        self.max_contexts = max_contexts
+        self.idle_ttl_s = idle_ttl_s
+        self.recycle_after = recycle_after
+        self._monotonic = monotonic
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+        self._slots: dict[str, _Slot] = {}
+        self._key_locks: dict[str, asyncio.Lock] = {}
+        self._launch_lock = asyncio.Lock()
+        self._capacity = asyncio.Condition()
+        self.launches = 0
+        self.contexts_created = 0
+
+    @property
+    def open_sessions(self) -> int:
+        """How many account contexts are open now."""
+        return len(self._slots)
+
+    def is_connected(self) -> bool:
+        """Whether the shared Chromium is up."""
+        return self._browser is not None and self._browser.is_connected()
+
+    async def _ensure_browser(self) -> Browser:
+        async with self._launch_lock:
+            if self._browser is not None and self._browser.is_connected():
+                return self._browser
+            if self._browser is not None:
+                logger.warning("chromium disconnected; relaunching")
+                self._slots.clear()
+            if self._playwright is None:
+                self._playwright = await async_playwright().start()
+            self._browser = await launch_chromium(
+                self._playwright, executable=self._executable, headless=self._headless
+            )
+            self.launches += 1
+            return self._browser
+
+    async def _new_slot(self, identity: Identity, state: dict[str, Any] | None) -> _Slot:
+        browser = await self._ensure_browser()
+        options: dict[str, Any] = {
+            "viewport": {"width": identity.viewport[0], "height": identity.viewport[1]},
+            "locale": identity.locale,
+            "timezone_id": identity.timezone_id,
+        }
+        if identity.user_agent:
+            options["user_agent"] = identity.user_agent
+        if identity.proxy:
+            options["proxy"] = {"server": identity.proxy}
+        if state:
+            options["storage_state"] = state
+        context = await browser.new_context(**options)
+        page = await context.new_page()
+        self.contexts_created += 1
+        return _Slot(context=context, page=page, identity=identity)
+
+    async def _close_slot(self, key: str, slot: _Slot, save: StateSaver | None = None) -> None:
+        self._slots.pop(key, None)
+        try:
+            if save is not None:
+                await save(await slot.context.storage_state())
+            await slot.context.close()
+        except PlaywrightError as exc:
+            logger.debug("closing context {} failed: {}", key, exc)
+        async with self._capacity:
+            self._capacity.notify_all()
+
+    async def _make_room(self) -> None:
+        """Close idle contexts past their TTL, then the least recently used, until one fits."""
+        now = self._monotonic()
+        for key, slot in list(self._slots.items()):
+            if not slot.busy and now - slot.last_used > self.idle_ttl_s:
+                await self._close_slot(key, slot)
+        while len(self._slots) >= self.max_contexts:
+            idle = [(s.last_used, k) for k, s in self._slots.items() if not s.busy]
+            if idle:
+                _, key = min(idle)
+                await self._close_slot(key, self._slots[key])
+                continue
+            async with self._capacity:
+                await self._capacity.wait()
+
+    @asynccontextmanager
+    async def session(
+        self,
+        key: str,
+        *,
+        identity: Identity,
+        load_state: StateLoader,
+        save_state: StateSaver,
+    ) -> AsyncIterator[Page]:
+        """Yield the account's page; its storage state is saved after use.
+
+        A crashed browser surfaces as TouchpointError(BROWSER_CRASHED); the next call relaunches.
+        """
+        lock = self._key_locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            slot = self._slots.get(key)
+            if slot is not None and (
+                slot.identity != identity or slot.page.is_closed() or not self.is_connected()
+            ):
+                await self._close_slot(key, slot)
+                slot = None
+            if slot is None:
+                await self._make_room()
+                try:
+                    slot = await self._new_slot(identity, await load_state())
+                except PlaywrightError as exc:
+                    raise TouchpointError(
+                        ErrorCode.BROWSER_CRASHED, f"could not open a browser context: {exc}"
+                    ) from exc
+                self._slots[key] = slot
+            slot.busy = True
+            try:
+                yield slot.page
+            except PlaywrightError as exc:
+                if not self.is_connected() or slot.page.is_closed():
+                    raise TouchpointError(
+                        ErrorCode.BROWSER_CRASHED, "the browser crashed during the run"
+                    ) from exc
+                raise
+            finally:
+                slot.busy = False
+                slot.runs += 1
+                slot.last_used = self._monotonic()
+                await self._after_use(key, slot, save_state)
+
+    async def _after_use(self, key: str, slot: _Slot, save_state: StateSaver) -> None:
+        if not self.is_connected() or slot.page.is_closed():
+            self._slots.pop(key, None)
+            return
+        # Long-lived contexts leak memory: recycle after N runs (state is saved on close).
+        if slot.runs >= self.recycle_after:
+            await self._close_slot(key, slot, save_state)
+            return
+        try:
+            await save_state(await slot.context.storage_state())
+        except PlaywrightError as exc:
+            logger.warning("saving session state of {} failed: {}", key, exc)
+        async with self._capacity:
+            self._capacity.notify_all()
+
+    async def close_idle(self) -> int:
+        """Close contexts idle for longer than the TTL; returns how many were closed."""
+        now = self._monotonic()
+        expired = [
+            (k, s)
+            for k, s in self._slots.items()
+            if not s.busy and now - s.last_used > self.idle_ttl_s
+        ]
+        for key, slot in expired:
+            await self._close_slot(key, slot)
+        return len(expired)
+
+    async def discard(self, key: str) -> None:
+        """Drop an account's context without saving (e.g. after its session expired)."""
+        slot = self._slots.get(key)
+        if slot is not None and not slot.busy:
+            await self._close_slot(key, slot)
+
+    async def close(self) -> None:
+        """Close every context and the browser."""
+        for key, slot in list(self._slots.items()):
+            await self._close_slot(key, slot)
+        if self._browser is not None:
+            try:
+                await self._browser.close()
+            except PlaywrightError:
+                pass
+            self._browser = None
+        if self._playwright is not None:
+            await self._playwright.stop()
+            self._playwright = None

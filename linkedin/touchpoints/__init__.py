@@ -1,0 +1,1 @@
+"""Touchpoints: one LinkedIn action each, with typed inputs, results and error codes."""

@@ -1,0 +1,223 @@
+"""Accounts: storage with secrets sealed, the fixed browser identity, and the public view."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from linkedin.browser.pool import Identity
+from openoutreach_server import queue
+from openoutreach_server.api.problems import ApiError
+from openoutreach_server.context import ServerContext
+from openoutreach_server.db.models import Account, Run
+from openoutreach_server.schemas import AccountCreate, AccountOut, AccountPatch, to_datetime
+
+# Common desktop sizes; one is drawn per account and kept for all its sessions.
+_VIEWPORTS = ((1366, 768), (1440, 900), (1536, 864), (1600, 900), (1920, 1080))
+
+
+@dataclass(frozen=True)
+class AccountSecrets:
+    """Decrypted credentials of one account, for the browser runner only."""
+
+    username: str | None
+    password: str | None
+    li_at: str | None
+    storage_state: dict[str, Any] | None
+    identity: Identity
+    status: str
+
+
+def new_identity(timezone: str, rng: random.Random | None = None) -> dict[str, Any]:
+    """Draw the fingerprint an account keeps: viewport, locale, timezone."""
+    width, height = (rng or random.SystemRandom()).choice(_VIEWPORTS)
+    return {"viewport": [width, height], "locale": "en-US", "timezone_id": timezone}
+
+
+def to_out(account: Account) -> AccountOut:
+    """The public view of an account: which secrets are set, never their values."""
+    return AccountOut(
+        handle=account.handle,
+        display_name=account.display_name,
+        username=account.username,
+        has_password=account.password_enc is not None,
+        has_session=account.li_at_enc is not None or account.storage_state_enc is not None,
+        has_proxy=account.proxy_enc is not None,
+        timezone=account.timezone,
+        working_hours=account.working_hours,
+        quotas=account.quotas,
+        identity=account.identity,
+        status=account.status,  # type: ignore[arg-type]
+        status_reason=account.status_reason,
+        created_at=to_datetime(account.created_at),  # type: ignore[arg-type]
+        updated_at=to_datetime(account.updated_at),  # type: ignore[arg-type]
+        last_login_at=to_datetime(account.last_login_at),
+    )
+
+
+def _apply(ctx: ServerContext, account: Account, fields: AccountCreate | AccountPatch) -> None:
+    given = fields.model_fields_set
+    box = ctx.box
+    if "display_name" in given:
+        account.display_name = fields.display_name
+    if "username" in given:
+        account.username = fields.username
+    if "password" in given:
+        account.password_enc = (
+            box.seal(fields.password.get_secret_value()) if fields.password else None
+        )
+    if "li_at" in given:
+        account.li_at_enc = box.seal(fields.li_at.get_secret_value()) if fields.li_at else None
+        if fields.li_at:
+            account.storage_state_enc = None  # a new cookie replaces the old session
+    if "storage_state" in given:
+        account.storage_state_enc = (
+            box.seal_json(fields.storage_state) if fields.storage_state else None
+        )
+    if "proxy" in given:
+        account.proxy_enc = box.seal(fields.proxy) if fields.proxy else None
+    if "timezone" in given and fields.timezone:
+        account.timezone = fields.timezone
+        if account.identity:
+            account.identity = {**account.identity, "timezone_id": fields.timezone}
+    if "working_hours" in given:
+        account.working_hours = (
+            [w.model_dump() for w in fields.working_hours] if fields.working_hours else None
+        )
+    if "quotas" in given:
+        account.quotas = (
+            {k: v.model_dump(exclude_none=True) for k, v in fields.quotas.items()}
+            if fields.quotas
+            else None
+        )
+
+
+def create(ctx: ServerContext, body: AccountCreate) -> AccountOut:
+    """Register an account; it needs a login before its runs start."""
+    now = ctx.clock.now()
+    with ctx.db.write() as s:
+        if s.get(Account, body.handle) is not None:
+            raise ApiError(409, "Conflict", f"account {body.handle!r} already exists")
+        timezone = body.timezone or "UTC"
+        account = Account(
+            handle=body.handle,
+            timezone=timezone,
+            identity=new_identity(timezone),
+            status="needs_login",
+            status_reason="new account: POST /accounts/{handle}/login",
+            created_at=now,
+            updated_at=now,
+        )
+        _apply(ctx, account, body)
+        s.add(account)
+        s.flush()
+        return to_out(account)
+
+
+def get(ctx: ServerContext, handle: str) -> AccountOut:
+    """One account, or 404."""
+    with ctx.db.read() as s:
+        account = s.get(Account, handle)
+        if account is None:
+            raise ApiError(404, "Not found", f"no account {handle!r}")
+        return to_out(account)
+
+
+def list_all(ctx: ServerContext) -> list[AccountOut]:
+    """Every account, by handle."""
+    with ctx.db.read() as s:
+        return [to_out(a) for a in s.scalars(select(Account).order_by(Account.handle))]
+
+
+def patch(ctx: ServerContext, handle: str, body: AccountPatch) -> AccountOut:
+    """Change the given fields; a new cookie or password means the account must log in again."""
+    with ctx.db.write() as s:
+        account = s.get(Account, handle)
+        if account is None:
+            raise ApiError(404, "Not found", f"no account {handle!r}")
+        _apply(ctx, account, body)
+        if {"li_at", "storage_state", "password", "username"} & body.model_fields_set:
+            if account.status in ("active", "needs_login"):
+                account.status = "needs_login"
+                account.status_reason = "credentials changed: POST /accounts/{handle}/login"
+        account.updated_at = ctx.clock.now()
+        return to_out(account)
+
+
+def delete(ctx: ServerContext, handle: str) -> int:
+    """Delete an account and cancel its pending runs; refused while one of its runs is running."""
+    now = ctx.clock.now()
+    with ctx.db.write() as s:
+        account = s.get(Account, handle)
+        if account is None:
+            raise ApiError(404, "Not found", f"no account {handle!r}")
+        running = s.scalars(
+            select(Run.id).where(Run.handle == handle, Run.status == "running")
+        ).first()
+        if running is not None:
+            raise ApiError(
+                409, "Conflict", f"run {running} is running on {handle!r}; retry when it ends"
+            )
+        canceled = queue.cancel_pending_for_account(s, handle, now, "account deleted")
+        s.delete(account)
+        return canceled
+
+
+def set_paused(ctx: ServerContext, handle: str, paused: bool, reason: str | None) -> AccountOut:
+    """Pause an account (its runs wait) or resume a paused one."""
+    with ctx.db.write() as s:
+        account = s.get(Account, handle)
+        if account is None:
+            raise ApiError(404, "Not found", f"no account {handle!r}")
+        if paused:
+            account.status = "paused"
+            account.status_reason = reason or "paused by the operator"
+        elif account.status == "paused":
+            account.status = "active"
+            account.status_reason = None
+        else:
+            raise ApiError(409, "Conflict", f"account {handle!r} is {account.status}, not paused")
+        account.updated_at = ctx.clock.now()
+        out = to_out(account)
+    ctx.notify()
+    return out
+
+
+def load_secrets(ctx: ServerContext, handle: str) -> AccountSecrets:
+    """Decrypt what the browser needs to act as this account."""
+    with ctx.db.read() as s:
+        account = s.get(Account, handle)
+        if account is None:
+            raise LookupError(f"no account {handle!r}")
+        box = ctx.box
+        ident = account.identity or new_identity(account.timezone)
+        viewport = ident.get("viewport", [1366, 768])
+        identity = Identity(
+            user_agent=ident.get("user_agent"),
+            viewport=(int(viewport[0]), int(viewport[1])),
+            locale=ident.get("locale", "en-US"),
+            timezone_id=ident.get("timezone_id", account.timezone),
+            proxy=box.open(account.proxy_enc) if account.proxy_enc else None,
+        )
+        return AccountSecrets(
+            username=account.username,
+            password=box.open(account.password_enc) if account.password_enc else None,
+            li_at=box.open(account.li_at_enc) if account.li_at_enc else None,
+            storage_state=(
+                box.open_json(account.storage_state_enc) if account.storage_state_enc else None
+            ),
+            identity=identity,
+            status=account.status,
+        )
+
+
+def save_storage_state(ctx: ServerContext, handle: str, state: dict[str, Any]) -> None:
+    """Seal and store the browser's cookies and local storage after a run."""
+    sealed = ctx.box.seal_json(state)
+    with ctx.db.write() as s:
+        account = s.get(Account, handle)
+        if account is not None:
+            account.storage_state_enc = sealed

@@ -1,0 +1,168 @@
+"""Run endpoints: enqueue (idempotent), get, list, cancel, artifacts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse
+from pydantic import ValidationError
+
+from linkedin.touchpoints.models import SIDE_EFFECTING, TOUCHPOINT_TYPES, parse_touchpoint
+from openoutreach_server import queue, runs
+from openoutreach_server.api.deps import Ctx
+from openoutreach_server.api.problems import ApiError, validation_errors
+from openoutreach_server.db.models import Account
+from openoutreach_server.schemas import RunCreate, RunOut, RunPage, RunStatus
+
+router = APIRouter(prefix="/runs", tags=["runs"])
+_ARTIFACT_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$"
+
+
+def _invalid(field: str, message: str) -> ApiError:
+    return ApiError(
+        422, "Invalid input", f"{field}: {message}", errors=[{"field": field, "message": message}]
+    )
+
+
+@router.post(
+    "",
+    response_model=RunOut,
+    status_code=201,
+    summary="Queue a touchpoint",
+    responses={
+        200: {"model": RunOut, "description": "Replay of an Idempotency-Key: the earlier run"},
+        409: {"description": "Idempotency-Key reused with another body"},
+        422: {"description": "Invalid input; the field is named"},
+    },
+)
+def create_run(
+    ctx: Ctx,
+    body: RunCreate,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
+    ] = None,
+) -> RunOut:
+    """Queue one run; the same Idempotency-Key with the same body returns the same run."""
+    try:
+        touchpoint = parse_touchpoint(
+            body.touchpoint.model_dump(mode="json"), ctx.settings.linkedin_base_url
+        )
+    except ValidationError as exc:
+        errors = validation_errors(list(exc.errors()), prefix=("touchpoint",))
+        raise ApiError(
+            422, "Invalid input", "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors
+        ) from exc
+    payload = touchpoint.model_dump(mode="json")
+    with ctx.db.read() as s:
+        if s.get(Account, body.handle) is None:
+            raise _invalid("handle", f"no account {body.handle!r}; create it with POST /accounts")
+    new = queue.NewRun(
+        handle=body.handle,
+        type=touchpoint.type,
+        touchpoint=payload,
+        side_effecting=touchpoint.type in SIDE_EFFECTING,
+        dry_run=body.dry_run,
+        priority=body.priority,
+        not_before=body.not_before.timestamp() if body.not_before else None,
+        tags=body.tags,
+        callback_url=body.callback_url,
+        on_quota=body.on_quota,
+        max_attempts=ctx.settings.max_attempts,
+    )
+    digest = queue.request_hash(body.model_dump(mode="json"))
+    now = ctx.clock.now()
+    try:
+        run, created = queue.enqueue(
+            ctx.db, new, now, idempotency_key=idempotency_key, body_hash=digest
+        )
+    except queue.IdempotencyConflict as exc:
+        raise ApiError(
+            409,
+            "Conflict",
+            f"Idempotency-Key was already used for run {exc.run_id} with a different body",
+        ) from exc
+    if created:
+        ctx.notify()
+    else:
+        response.status_code = 200
+    with ctx.db.read() as s:
+        out = runs.get(s, run.id, ctx.clock.now())
+    assert out is not None
+    return out
+
+
+@router.get("/{run_id}", response_model=RunOut, summary="Get a run")
+def get_run(ctx: Ctx, run_id: int) -> RunOut:
+    """One run, with `waiting_reason` while it is pending."""
+    with ctx.db.read() as s:
+        out = runs.get(s, run_id, ctx.clock.now())
+    if out is None:
+        raise ApiError(404, "Not found", f"no run {run_id}")
+    return out
+
+
+@router.get("", response_model=RunPage, summary="List runs (newest first)")
+def list_runs(
+    ctx: Ctx,
+    handle: str | None = None,
+    status: RunStatus | None = None,
+    type: Annotated[str | None, Query(description="Touchpoint type, or `login`")] = None,
+    tag: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    cursor: Annotated[str | None, Query(pattern=r"^\d{1,18}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> RunPage:
+    """Filter by handle, status, type, tag and creation time; follow `next_cursor`."""
+    if type is not None and type not in (*TOUCHPOINT_TYPES, queue.LOGIN_TYPE):
+        raise _invalid("type", f"unknown type; one of {', '.join(TOUCHPOINT_TYPES)}, login")
+    with ctx.db.read() as s:
+        return runs.list_page(
+            s,
+            ctx.clock.now(),
+            handle=handle,
+            status=status,
+            type_=type,
+            tag=tag,
+            created_after=created_after.timestamp() if created_after else None,
+            created_before=created_before.timestamp() if created_before else None,
+            cursor=int(cursor) if cursor else None,
+            limit=limit,
+        )
+
+
+@router.post(
+    "/{run_id}/cancel",
+    response_model=RunOut,
+    summary="Cancel a pending run",
+    responses={409: {"description": "The run already started or ended"}},
+)
+def cancel_run(ctx: Ctx, run_id: int) -> RunOut:
+    """Cancel a run that has not started; a running action is never cut off halfway."""
+    try:
+        run = queue.cancel(ctx.db, run_id, ctx.clock.now())
+    except queue.NotCancelable as exc:
+        raise ApiError(409, "Conflict", str(exc)) from exc
+    if run is None:
+        raise ApiError(404, "Not found", f"no run {run_id}")
+    return runs.to_out(run)
+
+
+@router.get("/{run_id}/artifacts/{name}", summary="Download a failure artifact")
+def get_artifact(
+    ctx: Ctx, run_id: int, name: Annotated[str, PathParam(pattern=_ARTIFACT_NAME)]
+) -> FileResponse:
+    """A screenshot, page HTML, trace or traceback kept by a failed run."""
+    with ctx.db.read() as s:
+        out = runs.get(s, run_id, ctx.clock.now())
+    if out is None or name not in out.artifacts:
+        raise ApiError(404, "Not found", f"run {run_id} has no artifact {name!r}")
+    path = Path(ctx.settings.artifacts_dir) / str(run_id) / name
+    if not path.is_file():
+        raise ApiError(404, "Not found", f"artifact {name!r} was pruned")
+    return FileResponse(path)

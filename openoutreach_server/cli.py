@@ -1,0 +1,89 @@
+"""Command line: serve, worker, api-key, sim."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import uvicorn
+
+from openoutreach_server.config import Settings
+from openoutreach_server.logs import configure_logging
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+
+
+def _settings(**overrides: Any) -> Settings:
+    """Environment first, then the flags that were given."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+DataDir = Annotated[Path | None, typer.Option(help="Overrides OO_DATA_DIR.")]
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (OO_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (OO_PORT).")] = None,
+    data_dir: DataDir = None,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Serve the API only; run `worker` elsewhere.")
+    ] = False,
+) -> None:
+    """Start the HTTP API and, unless --no-worker, the executor."""
+    from openoutreach_server.main import create_app
+
+    settings = _settings(host=host, port=port, data_dir=data_dir)
+    configure_logging(settings)
+    api = create_app(settings, worker=not no_worker)
+    uvicorn.run(
+        api,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        timeout_graceful_shutdown=int(settings.shutdown_grace_s) + 5,
+    )
+
+
+@app.command()
+def worker(data_dir: DataDir = None) -> None:
+    """Run only the executor (several may share one database)."""
+    from openoutreach_server.worker import run_worker
+
+    settings = _settings(data_dir=data_dir)
+    configure_logging(settings)
+    asyncio.run(run_worker(settings))
+
+
+@app.command("api-key")
+def api_key(data_dir: DataDir = None) -> None:
+    """Print the API key clients must send as X-API-Key (generating it if needed)."""
+    from openoutreach_server.secrets import load_or_create_api_keys
+
+    settings = _settings(data_dir=data_dir)
+    configured = settings.api_keys.get_secret_value() if settings.api_keys else None
+    keys, _ = load_or_create_api_keys(settings.data_dir, configured)
+    for key in keys:
+        typer.echo(key)
+
+
+@app.command()
+def sim(
+    host: Annotated[str, typer.Option(help="Bind address.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8765,
+) -> None:
+    """Run the LinkedIn simulator, to try the server without a LinkedIn account."""
+    from linkedin_sim.server import serve as serve_sim
+
+    typer.echo(f"LinkedIn simulator on http://{host}:{port} (set OO_LINKEDIN_BASE_URL to it)")
+    serve_sim(host, port)
+
+
+def install_stop_signals(stop: asyncio.Event) -> None:
+    """SIGTERM and SIGINT ask for a graceful stop."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)

@@ -1,0 +1,64 @@
+"""Settings: the only place that reads the environment (prefix `OO_`)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Server configuration, read once at start-up and passed down (SPEC §2)."""
+
+    model_config = SettingsConfigDict(env_prefix="OO_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("./data"), description="Database, keys, artifacts.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default sqlite:///$OO_DATA_DIR/openoutreach.db"
+    )
+    api_keys: SecretStr | None = Field(default=None, description="Comma-separated accepted keys.")
+    secret_key: SecretStr | None = Field(default=None, description="Fernet key for secrets.")
+    linkedin_base_url: str = "https://www.linkedin.com"
+    pace: Literal["human", "fast"] = "human"
+    headless: bool = True
+    chromium_path: str = "auto"
+    max_sessions: int = Field(default=8, ge=1, le=256)
+    webhook_secret: SecretStr | None = None
+    log_json: bool = False
+    log_level: str = "INFO"
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    lease_s: float = Field(default=60.0, gt=0, description="A running run's lease; renewed.")
+    session_idle_ttl_s: float = Field(default=600.0, gt=0)
+    session_recycle_runs: int = Field(default=50, ge=1)
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    retry_base_s: float = Field(default=30.0, ge=0)
+    shutdown_grace_s: float = Field(default=30.0, ge=0)
+    run_timeout_s: float = Field(default=300.0, gt=0)
+
+    @field_validator("linkedin_base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @cached_property
+    def db_url(self) -> str:
+        """The effective database URL."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'openoutreach.db').resolve()}"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        """Where failed runs keep their screenshot, HTML and trace."""
+        return self.data_dir / "artifacts"
+
+    @property
+    def wake_dir(self) -> Path:
+        """Unix sockets of running workers, poked on enqueue for cross-process wake-ups."""
+        return self.data_dir / "wake"

@@ -1,0 +1,33 @@
+"""What every part of a running server shares: settings, database, secrets, clock, wake-ups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from openoutreach_server.clock import Clock
+from openoutreach_server.config import Settings
+from openoutreach_server.db.engine import Database
+from openoutreach_server.secrets import SecretBox
+from openoutreach_server.wake import poke_all
+
+if TYPE_CHECKING:
+    from openoutreach_server.executor import Executor
+
+
+@dataclass
+class ServerContext:
+    """Built once at start-up and handed to routers and the executor."""
+
+    settings: Settings
+    db: Database
+    box: SecretBox
+    api_keys: list[str]
+    clock: Clock
+    executor: Executor | None = field(default=None)
+
+    def notify(self) -> None:
+        """Tell workers (this process's and others') that a run may be claimable now."""
+        if self.executor is not None:
+            self.executor.wake()
+        poke_all(self.settings.wake_dir)

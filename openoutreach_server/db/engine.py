@@ -1,0 +1,82 @@
+"""SQLite engine: WAL, busy timeout, and `BEGIN IMMEDIATE` for every write transaction."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine.url import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from openoutreach_server.db.models import Base
+
+_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA busy_timeout=10000",
+    "PRAGMA foreign_keys=ON",
+)
+
+
+def _sqlite_engine(url: str, begin: str) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event decide how transactions start.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in _PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+class Database:
+    """Two engines on one file: writes take the lock up front, reads never block writers."""
+
+    def __init__(self, url: str) -> None:
+        parsed = make_url(url)
+        if parsed.get_backend_name() != "sqlite":
+            raise ValueError("only SQLite is supported (OO_DATABASE_URL=sqlite:///...)")
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # A deferred read-then-write transaction can fail with SQLITE_BUSY despite
+        # busy_timeout; BEGIN IMMEDIATE waits for the write lock instead.
+        self.write_engine = _sqlite_engine(url, "BEGIN IMMEDIATE")
+        self.read_engine = _sqlite_engine(url, "BEGIN")
+        self._writer = sessionmaker(self.write_engine, expire_on_commit=False)
+        self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
+        # Threads of one process queue here instead of in SQLite's busy handler, whose
+        # millisecond sleeps would add latency to every contended write.
+        self._write_lock = threading.Lock()
+
+    def create_schema(self) -> None:
+        """Create missing tables and indexes (idempotent)."""
+        Base.metadata.create_all(self.write_engine)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction, committed on success and rolled back on error."""
+        with self._write_lock, self._writer() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only snapshot."""
+        with self._reader() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.write_engine.dispose()
+        self.read_engine.dispose()

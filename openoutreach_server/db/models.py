@@ -1,0 +1,88 @@
+"""ORM models: accounts and runs. Times are UNIX seconds (float) in UTC."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, Index, Integer, LargeBinary, String, Text, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class Account(Base):
+    """A LinkedIn identity and its encrypted session."""
+
+    __tablename__ = "accounts"
+
+    handle: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    username: Mapped[str | None] = mapped_column(String(320))
+    password_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    li_at_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    storage_state_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    proxy_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    working_hours: Mapped[Any | None] = mapped_column(JSON)
+    quotas: Mapped[Any | None] = mapped_column(JSON)
+    identity: Mapped[Any | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="needs_login")
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+    last_login_at: Mapped[float | None] = mapped_column(Float)
+
+
+class Run(Base):
+    """One touchpoint for one account, moved between states only by `queue.py`."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    handle: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(32))
+    touchpoint: Mapped[Any] = mapped_column(JSON)
+    side_effecting: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[float] = mapped_column(Float)
+    tags: Mapped[Any] = mapped_column(JSON, default=list)
+    callback_url: Mapped[str | None] = mapped_column(Text)
+    on_quota: Mapped[str] = mapped_column(String(8), default="wait")
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    result: Mapped[Any | None] = mapped_column(JSON)
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)
+    retryable: Mapped[bool | None] = mapped_column(Boolean)
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    artifacts: Mapped[Any] = mapped_column(JSON, default=list)
+    worker_id: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[float] = mapped_column(Float)
+    started_at: Mapped[float | None] = mapped_column(Float)
+    completed_at: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (
+        # The guarantee "one running run per account" lives here, not in process memory.
+        Index(
+            "uq_runs_one_running_per_handle",
+            "handle",
+            unique=True,
+            sqlite_where=text("status = 'running'"),
+        ),
+        # Serves the claim: the head of one account's queue in priority order.
+        Index("ix_runs_claim", "handle", "status", text("priority DESC"), "id"),
+        Index("ix_runs_status_due", "status", "not_before"),
+        Index("ix_runs_status_lease", "status", "lease_expires_at"),
+        Index(
+            "uq_runs_idempotency_key",
+            "idempotency_key",
+            unique=True,
+            sqlite_where=text("idempotency_key IS NOT NULL"),
+        ),
+    )

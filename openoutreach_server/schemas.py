@@ -1,0 +1,271 @@
+"""Request and response models of the HTTP API."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from linkedin.touchpoints.models import Touchpoint
+
+HANDLE_PATTERN = r"^[a-z0-9_-]{1,64}$"
+AccountStatus = Literal["active", "needs_login", "checkpoint", "paused", "restricted", "disabled"]
+RunStatus = Literal["pending", "running", "completed", "failed", "canceled", "interrupted"]
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def to_datetime(ts: float | None) -> datetime | None:
+    """UNIX seconds to an aware UTC datetime."""
+    return None if ts is None else datetime.fromtimestamp(ts, tz=UTC)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WorkingWindow(_Strict):
+    """A weekly window in the account's timezone, e.g. mon-fri 09:00-17:30."""
+
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(min_length=1)
+    start: str = Field(description="HH:MM, inclusive")
+    end: str = Field(description="HH:MM, exclusive; must be after start")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        if not _HHMM.match(value):
+            raise ValueError("must be HH:MM (00:00-23:59)")
+        return value
+
+    def model_post_init(self, _context: Any) -> None:
+        """Check that the window is not empty."""
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+
+
+class QuotaOverride(_Strict):
+    """Per-touchpoint caps; null keeps the default."""
+
+    hour: int | None = Field(default=None, ge=0)
+    day: int | None = Field(default=None, ge=0)
+    week: int | None = Field(default=None, ge=0)
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("must be an IANA timezone such as Europe/Paris") from exc
+    return value
+
+
+def _check_proxy(value: str | None) -> str | None:
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https", "socks5") or not parts.hostname:
+        raise ValueError("must be a URL like http://user:pass@host:port or socks5://host:port")
+    return value
+
+
+class _AccountFields(_Strict):
+    display_name: str | None = Field(default=None, max_length=200)
+    username: str | None = Field(default=None, max_length=320, description="LinkedIn login email")
+    password: SecretStr | None = Field(default=None, description="Write-only; encrypted at rest.")
+    li_at: SecretStr | None = Field(default=None, description="Write-only `li_at` cookie value.")
+    storage_state: dict[str, Any] | None = Field(
+        default=None, description="Write-only Playwright storage_state (cookies, origins)."
+    )
+    proxy: str | None = Field(default=None, description="Write-only proxy URL for this account.")
+    timezone: str | None = Field(default=None, description="IANA timezone, default UTC.")
+    working_hours: list[WorkingWindow] | None = None
+    quotas: dict[str, QuotaOverride] | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return None if value is None else _check_timezone(value)
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy(cls, value: str | None) -> str | None:
+        return _check_proxy(value)
+
+    @field_validator("storage_state")
+    @classmethod
+    def _state(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None and not isinstance(value.get("cookies", []), list):
+            raise ValueError("must be a Playwright storage_state with a `cookies` list")
+        return value
+
+
+class AccountCreate(_AccountFields):
+    """Register a LinkedIn account."""
+
+    handle: str = Field(pattern=HANDLE_PATTERN, description="Your name for the account.")
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "handle": "jane",
+                    "display_name": "Jane Doe",
+                    "username": "jane@example.com",
+                    "password": "correct horse battery staple",
+                    "timezone": "Europe/Paris",
+                },
+                {"handle": "sam", "li_at": "AQEDAR...", "timezone": "America/New_York"},
+            ]
+        },
+    )
+
+
+class AccountPatch(_AccountFields):
+    """Change some fields of an account; secrets given here replace the stored ones."""
+
+
+class AccountOut(BaseModel):
+    """An account as the API shows it: secrets are never returned, only whether they are set."""
+
+    handle: str
+    display_name: str | None
+    username: str | None
+    has_password: bool
+    has_session: bool
+    has_proxy: bool
+    timezone: str
+    working_hours: list[dict[str, Any]] | None
+    quotas: dict[str, Any] | None
+    identity: dict[str, Any] | None
+    status: AccountStatus
+    status_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    last_login_at: datetime | None
+
+
+class RunCreate(_Strict):
+    """Queue one touchpoint for one account."""
+
+    handle: str = Field(pattern=HANDLE_PATTERN)
+    touchpoint: Touchpoint
+    dry_run: bool = False
+    not_before: datetime | None = Field(default=None, description="Do not start before (ISO 8601).")
+    priority: int = Field(default=0, ge=-100, le=100, description="Higher runs first.")
+    tags: list[str] = Field(default_factory=list, max_length=20)
+    callback_url: str | None = Field(default=None, max_length=2000)
+    on_quota: Literal["wait", "fail"] = "wait"
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        for tag in value:
+            if not 1 <= len(tag) <= 64:
+                raise ValueError("each tag must be 1-64 characters")
+        return value
+
+    @field_validator("callback_url")
+    @classmethod
+    def _callback(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("not_before")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must include a timezone, e.g. 2026-01-31T09:00:00Z")
+        return value
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "handle": "jane",
+                    "touchpoint": {
+                        "type": "connect",
+                        "profile_url": "https://www.linkedin.com/in/john-smith/",
+                        "note": "Hi John,\nenjoyed your post on pricing. Connect?",
+                    },
+                    "tags": ["campaign-42"],
+                },
+                {
+                    "handle": "jane",
+                    "touchpoint": {
+                        "type": "visit",
+                        "profile_url": "https://www.linkedin.com/in/john-smith/",
+                        "dwell_s": [3, 8],
+                        "scroll": True,
+                    },
+                    "dry_run": False,
+                    "priority": 10,
+                },
+            ]
+        },
+    )
+
+
+class RunOut(BaseModel):
+    """A run as every endpoint returns it."""
+
+    run_id: int
+    handle: str
+    touchpoint: dict[str, Any]
+    status: RunStatus
+    dry_run: bool
+    result: dict[str, Any] | None
+    error_code: str | None
+    error: str | None
+    retryable: bool | None
+    attempt: int
+    max_attempts: int
+    priority: int
+    waiting_reason: str | None
+    not_before: datetime | None
+    tags: list[str]
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    duration_ms: int | None
+    artifacts: list[str]
+
+
+class RunPage(BaseModel):
+    """One page of runs, newest first; pass `next_cursor` as `cursor` for the next page."""
+
+    items: list[RunOut]
+    next_cursor: str | None
+
+
+class LoginOut(BaseModel):
+    """The account after a login attempt, and the run that performed it."""
+
+    account: AccountOut
+    run: RunOut
+
+
+class Health(BaseModel):
+    """Liveness and a few facts about this process."""
+
+    status: Literal["ok"]
+    version: str
+    worker: bool
+    database: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, Any]] | None = None

@@ -1,0 +1,78 @@
+"""Cross-process wake-ups: an enqueue in one process starts the run in another within milliseconds.
+
+Each worker binds a Unix datagram socket in `$OO_DATA_DIR/wake/`; whoever enqueues sends
+one byte to each. A lost datagram costs nothing but latency: workers also wake at the
+next due time they read from the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+from pathlib import Path
+
+from loguru import logger
+
+
+def poke_all(wake_dir: Path, skip: Path | None = None) -> int:
+    """Send a wake-up byte to every worker socket; remove sockets nobody listens on."""
+    try:
+        entries = list(os.scandir(wake_dir))
+    except FileNotFoundError:
+        return 0
+    sent = 0
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.setblocking(False)
+        for entry in entries:
+            if not entry.name.endswith(".sock") or (skip and entry.path == str(skip)):
+                continue
+            try:
+                sock.sendto(b"!", entry.path)
+                sent += 1
+            except (ConnectionRefusedError, FileNotFoundError):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)  # its worker is gone
+            except BlockingIOError:
+                sent += 1  # its buffer is full of wake-ups already
+            except OSError as exc:
+                logger.debug("wake {} failed: {}", entry.path, exc)
+    return sent
+
+
+class WakeListener:
+    """A worker's socket; calls `on_wake` whenever any process pokes it."""
+
+    def __init__(self, wake_dir: Path, name: str) -> None:
+        self.path = wake_dir / f"{name}.sock"
+        self._sock: socket.socket | None = None
+
+    def start(self, on_wake: asyncio.Event) -> None:
+        """Bind the socket and register it with the running loop."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.setblocking(False)
+        sock.bind(str(self.path))
+        self._sock = sock
+
+        def _readable() -> None:
+            with contextlib.suppress(BlockingIOError):
+                while sock.recv(64):
+                    pass
+            on_wake.set()
+
+        asyncio.get_running_loop().add_reader(sock.fileno(), _readable)
+
+    def stop(self) -> None:
+        """Unregister and remove the socket."""
+        if self._sock is None:
+            return
+        with contextlib.suppress(Exception):
+            asyncio.get_running_loop().remove_reader(self._sock.fileno())
+        self._sock.close()
+        self._sock = None
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
