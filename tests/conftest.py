@@ -1,0 +1,55 @@
+"""Fixtures shared by every suite: a data dir, settings, a live API server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from openoutreach_server.config import Settings
+from openoutreach_server.main import create_app
+from tests.support.live import LiveServer
+
+API_KEY = "test-key-0123456789"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A fresh data directory (real SQLite file inside)."""
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    """Settings for a test server; the simulator URL is set by the browser suites."""
+    return Settings(
+        data_dir=data_dir,
+        api_keys=API_KEY,
+        pace="fast",
+        linkedin_base_url="https://www.linkedin.com",
+        lease_s=2.0,
+        retry_base_s=0.0,
+        shutdown_grace_s=2.0,
+    )
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[httpx.Client]:
+    """Real HTTP against an API-only server (no worker: runs stay pending)."""
+    app = create_app(settings, worker=False)
+    with LiveServer(app) as live, httpx.Client(
+        base_url=live.url, headers={"X-API-Key": API_KEY}, timeout=30
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def account(api: httpx.Client) -> str:
+    """An account named `jane`, made active directly in the database for queue tests."""
+    response = api.post("/accounts", json={"handle": "jane", "li_at": "cookie-value"})
+    assert response.status_code == 201, response.text
+    return "jane"
