@@ -107,7 +107,7 @@ def create(ctx: ServerContext, body: AccountCreate) -> AccountOut:
             timezone=timezone,
             identity=new_identity(timezone),
             status="needs_login",
-            status_reason="new account: POST /accounts/{handle}/login",
+            status_reason=f"new account: POST /accounts/{body.handle}/login",
             created_at=now,
             updated_at=now,
         )
@@ -142,7 +142,7 @@ def patch(ctx: ServerContext, handle: str, body: AccountPatch) -> AccountOut:
         if {"li_at", "storage_state", "password", "username"} & body.model_fields_set:
             if account.status in ("active", "needs_login"):
                 account.status = "needs_login"
-                account.status_reason = "credentials changed: POST /accounts/{handle}/login"
+                account.status_reason = f"credentials changed: POST /accounts/{handle}/login"
         account.updated_at = ctx.clock.now()
         return to_out(account)
 

@@ -120,7 +120,8 @@ class Executor:
             await self._db(queue.reap_expired, self.db, now)
             return
         try:
-            await asyncio.wait_for(self._wake.wait(), timeout=timeout + 0.001)
+            async with asyncio.timeout(timeout + 0.001):
+                await self._wake.wait()
         except TimeoutError:
             if due is not None:
                 await self._db(queue.reap_expired, self.db, self.clock.now())
@@ -150,7 +151,8 @@ class Executor:
         log.info("run {} started ({}, attempt {})", run.id, run.type, run.attempt)
         self.idle.clear()
         try:
-            result = await asyncio.wait_for(self.run_fn(run), timeout=self.settings.run_timeout_s)
+            async with asyncio.timeout(self.settings.run_timeout_s):
+                result = await self.run_fn(run)
         except asyncio.CancelledError:
             status = await asyncio.shield(
                 self._db(

@@ -27,7 +27,8 @@ from openoutreach_server.secrets import SecretBox, load_or_create_api_keys, load
 
 def build_context(settings: Settings, clock: Clock | None = None) -> ServerContext:
     """Open the database and keys; print a newly generated API key once."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # The data dir holds keys and session state: private to the server user.
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     db = Database(settings.db_url)
     db.create_schema()
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None

@@ -66,6 +66,9 @@ class BrowserPool:
         self._key_locks: dict[str, asyncio.Lock] = {}
         self._launch_lock = asyncio.Lock()
         self._capacity = asyncio.Condition()
+        self._janitor: asyncio.Task[None] | None = None
+        self._user_agent: str | None = None
+        self._janitor_wake = asyncio.Event()
         self.launches = 0
         self.contexts_created = 0
 
@@ -91,6 +94,8 @@ class BrowserPool:
                 self._playwright, executable=self._executable, headless=self._headless
             )
             self.launches += 1
+            if self._janitor is None or self._janitor.done():
+                self._janitor = asyncio.create_task(self._close_when_idle(), name="oo-pool-ttl")
             return self._browser
 
     async def _new_slot(self, identity: Identity, state: dict[str, Any] | None) -> _Slot:
@@ -100,8 +105,8 @@ class BrowserPool:
             "locale": identity.locale,
             "timezone_id": identity.timezone_id,
         }
-        if identity.user_agent:
-            options["user_agent"] = identity.user_agent
+        # Headless Chromium announces itself in its user agent; present as the desktop build.
+        options["user_agent"] = identity.user_agent or await self._desktop_user_agent(browser)
         if identity.proxy:
             options["proxy"] = {"server": identity.proxy}
         if state:
@@ -110,6 +115,16 @@ class BrowserPool:
         page = await context.new_page()
         self.contexts_created += 1
         return _Slot(context=context, page=page, identity=identity)
+
+    async def _desktop_user_agent(self, browser: Browser) -> str:
+        if self._user_agent is None:
+            page = await browser.new_page()
+            try:
+                agent = await page.evaluate("navigator.userAgent")
+            finally:
+                await page.close()
+            self._user_agent = str(agent).replace("HeadlessChrome", "Chrome")
+        return self._user_agent
 
     async def _close_slot(self, key: str, slot: _Slot, save: StateSaver | None = None) -> None:
         self._slots.pop(key, None)
@@ -194,8 +209,24 @@ class BrowserPool:
             await save_state(await slot.context.storage_state())
         except PlaywrightError as exc:
             logger.warning("saving session state of {} failed: {}", key, exc)
+        self._janitor_wake.set()
         async with self._capacity:
             self._capacity.notify_all()
+
+    async def _close_when_idle(self) -> None:
+        """Sleep until the next idle context expires (or a run ends), then close expired ones."""
+        while True:
+            self._janitor_wake.clear()
+            idle = [s.last_used for s in self._slots.values() if not s.busy]
+            timeout = None
+            if idle:
+                timeout = max(0.0, min(idle) + self.idle_ttl_s - self._monotonic()) + 0.01
+            try:
+                # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation.
+                async with asyncio.timeout(timeout):
+                    await self._janitor_wake.wait()
+            except TimeoutError:
+                await self.close_idle()
 
     async def close_idle(self) -> int:
         """Close contexts idle for longer than the TTL; returns how many were closed."""
@@ -217,6 +248,10 @@ class BrowserPool:
 
     async def close(self) -> None:
         """Close every context and the browser."""
+        if self._janitor is not None:
+            self._janitor.cancel()
+            await asyncio.gather(self._janitor, return_exceptions=True)
+            self._janitor = None
         for key, slot in list(self._slots.items()):
             await self._close_slot(key, slot)
         if self._browser is not None:
