@@ -41,9 +41,10 @@ def settings(data_dir: Path) -> Settings:
 def api(settings: Settings) -> Iterator[httpx.Client]:
     """Real HTTP against an API-only server (no worker: runs stay pending)."""
     app = create_app(settings, worker=False)
-    with LiveServer(app) as live, httpx.Client(
-        base_url=live.url, headers={"X-API-Key": API_KEY}, timeout=30
-    ) as client:
+    with (
+        LiveServer(app) as live,
+        httpx.Client(base_url=live.url, headers={"X-API-Key": API_KEY}, timeout=30) as client,
+    ):
         yield client
 
 

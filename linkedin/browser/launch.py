@@ -25,7 +25,7 @@ _SYSTEM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bi
 
 
 def find_chromium(configured: str | None = None) -> str | None:
-    """Resolve the Chromium executable: configured path, else Playwright's bundle, else the system's.
+    """Resolve Chromium: the configured path, else Playwright's bundle, else the system's.
 
     Returns None when Playwright's own bundled browser should be used.
     """

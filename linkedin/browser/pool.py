@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -130,7 +131,7 @@ class BrowserPool:
         self._slots.pop(key, None)
         try:
             if save is not None:
-                await save(await slot.context.storage_state())
+                await save(dict(await slot.context.storage_state()))
             await slot.context.close()
         except PlaywrightError as exc:
             logger.debug("closing context {} failed: {}", key, exc)
@@ -206,7 +207,7 @@ class BrowserPool:
             await self._close_slot(key, slot, save_state)
             return
         try:
-            await save_state(await slot.context.storage_state())
+            await save_state(dict(await slot.context.storage_state()))
         except PlaywrightError as exc:
             logger.warning("saving session state of {} failed: {}", key, exc)
         self._janitor_wake.set()
@@ -255,10 +256,8 @@ class BrowserPool:
         for key, slot in list(self._slots.items()):
             await self._close_slot(key, slot)
         if self._browser is not None:
-            try:
+            with contextlib.suppress(PlaywrightError):
                 await self._browser.close()
-            except PlaywrightError:
-                pass
             self._browser = None
         if self._playwright is not None:
             await self._playwright.stop()

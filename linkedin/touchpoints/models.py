@@ -97,6 +97,19 @@ class ConnectInput(_ProfileInput):
         description="Invitation note, sent byte for byte (newlines, emoji, spaces kept).",
     )
 
+    @field_validator("note")
+    @classmethod
+    def _note(cls, value: str | None) -> str | None:
+        # A textarea turns "\r\n" into "\n", and its maxlength counts UTF-16 units (an emoji
+        # is two): either would change or cut the note, so refuse it up front.
+        if value is None:
+            return None
+        if "\r" in value:
+            raise ValueError("must not contain carriage returns (\\r); use \\n for new lines")
+        if len(value.encode("utf-16-le")) // 2 > 300:
+            raise ValueError("must fit LinkedIn's 300-unit note box (an emoji counts as 2)")
+        return value
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={

@@ -50,8 +50,13 @@ def test_invalid_account_names_the_field_and_writes_nothing(
         ({"handle": "ok", "timezone": "Mars/Olympus"}, "timezone"),
         ({"handle": "ok", "proxy": "ftp://x"}, "proxy"),
         ({"handle": "ok", "surprise": 1}, "surprise"),
-        ({"handle": "ok", "working_hours": [{"days": ["mon"], "start": "18:00", "end": "09:00"}]},
-         "working_hours.0"),
+        (
+            {
+                "handle": "ok",
+                "working_hours": [{"days": ["mon"], "start": "18:00", "end": "09:00"}],
+            },
+            "working_hours.0",
+        ),
     ]
     for body, field in cases:
         response = api.post("/accounts", json=body)
@@ -71,19 +76,43 @@ def test_invalid_run_names_the_field_and_writes_nothing(
         (_visit(handle="nobody"), "handle"),
         ({"handle": account, "touchpoint": {"type": "teleport"}}, "touchpoint"),
         (
-            {"handle": account, "touchpoint": {"type": "connect", "profile_url": PROFILE,
-                                                "note": "x" * 301}},
+            {
+                "handle": account,
+                "touchpoint": {"type": "connect", "profile_url": PROFILE, "note": "x" * 301},
+            },
             "touchpoint.note",
         ),
         (
-            {"handle": account, "touchpoint": {"type": "visit",
-                                                "profile_url": "https://evil.example/in/x/"}},
+            {
+                "handle": account,
+                "touchpoint": {"type": "visit", "profile_url": "https://evil.example/in/x/"},
+            },
             "touchpoint.profile_url",
         ),
         (
-            {"handle": account, "touchpoint": {"type": "visit",
-                                                "profile_url": "https://www.linkedin.com/feed/"}},
+            {
+                "handle": account,
+                "touchpoint": {"type": "visit", "profile_url": "https://www.linkedin.com/feed/"},
+            },
             "touchpoint.profile_url",
+        ),
+        (
+            {
+                "handle": account,
+                "touchpoint": {"type": "connect", "profile_url": PROFILE, "note": "🚀" * 151},
+            },
+            "touchpoint.note",
+        ),
+        (
+            {
+                "handle": account,
+                "touchpoint": {
+                    "type": "connect",
+                    "profile_url": PROFILE,
+                    "note": "line one\r\nline two",
+                },
+            },
+            "touchpoint.note",
         ),
         (_visit(not_before="2026-01-01T09:00:00"), "not_before"),
         (_visit(priority=1000), "priority"),
@@ -101,8 +130,10 @@ def test_invalid_run_names_the_field_and_writes_nothing(
 
 def test_note_is_stored_exactly(api: httpx.Client, account: str) -> None:
     note = "  Hi Jane,\n\nloved it 🚀 — café\t \n"
-    body = {"handle": account, "touchpoint": {"type": "connect", "profile_url": PROFILE,
-                                              "note": note}}
+    body = {
+        "handle": account,
+        "touchpoint": {"type": "connect", "profile_url": PROFILE, "note": note},
+    }
     run = api.post("/runs", json=body).json()
     assert run["touchpoint"]["note"] == note
     assert api.get(f"/runs/{run['run_id']}").json()["touchpoint"]["note"] == note
@@ -151,8 +182,10 @@ def test_cancel_pending_then_refuse_finished(
 
 def test_list_filters_and_cursor_pagination(api: httpx.Client, account: str) -> None:
     api.post("/accounts", json={"handle": "sam", "li_at": "x"})
-    ids = [api.post("/runs", json=_visit(tags=["a"] if i % 2 else ["b"])).json()["run_id"]
-           for i in range(7)]
+    ids = [
+        api.post("/runs", json=_visit(tags=["a"] if i % 2 else ["b"])).json()["run_id"]
+        for i in range(7)
+    ]
     ids.append(api.post("/runs", json=_visit(handle="sam")).json()["run_id"])
     seen: list[int] = []
     cursor = None
@@ -183,8 +216,12 @@ def test_secrets_never_returned_and_encrypted_at_rest(
     api: httpx.Client, data_dir: Path, secret_field: str
 ) -> None:
     secret = "s3cret-VALUE-that-must-not-leak"
-    body = {"handle": "leaky", "username": "a@example.com", secret_field: secret,
-            "proxy": "http://user:proxypass@127.0.0.1:9"}
+    body = {
+        "handle": "leaky",
+        "username": "a@example.com",
+        secret_field: secret,
+        "proxy": "http://user:proxypass@127.0.0.1:9",
+    }
     created = api.post("/accounts", json=body)
     assert created.status_code == 201
     for response in (created, api.get("/accounts/leaky"), api.get("/accounts")):

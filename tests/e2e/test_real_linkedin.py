@@ -33,9 +33,10 @@ if not ((USERNAME and PASSWORD) or LI_AT) or not PROFILE:
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     data: Path = tmp_path_factory.mktemp("e2e") / "data"
     settings = Settings(data_dir=data, api_keys="e2e", pace="human", max_sessions=1)
-    with LiveServer(create_app(settings)) as live, httpx.Client(
-        base_url=live.url, headers={"X-API-Key": "e2e"}, timeout=180
-    ) as http:
+    with (
+        LiveServer(create_app(settings)) as live,
+        httpx.Client(base_url=live.url, headers={"X-API-Key": "e2e"}, timeout=180) as http,
+    ):
         body: dict[str, object] = {"handle": "e2e"}
         if LI_AT:
             body["li_at"] = LI_AT

@@ -53,7 +53,10 @@ async def pool() -> AsyncIterator[tuple[BrowserPool, FakeMonotonic, Store]]:
 
 async def _use(pool: BrowserPool, store: Store, key: str, identity: Identity | None = None) -> Any:
     async with pool.session(
-        key, identity=identity or Identity(), load_state=store.loader(key), save_state=store.saver(key)
+        key,
+        identity=identity or Identity(),
+        load_state=store.loader(key),
+        save_state=store.saver(key),
     ) as page:
         return page
 
@@ -95,8 +98,16 @@ async def test_lru_eviction_restores_state(pool: tuple[BrowserPool, FakeMonotoni
     browser_pool, clock, store = pool
     store.states["a"] = {
         "cookies": [
-            {"name": "li_at", "value": "kept", "domain": "example.test", "path": "/",
-             "expires": -1, "httpOnly": False, "secure": False, "sameSite": "Lax"}
+            {
+                "name": "li_at",
+                "value": "kept",
+                "domain": "example.test",
+                "path": "/",
+                "expires": -1,
+                "httpOnly": False,
+                "secure": False,
+                "sameSite": "Lax",
+            }
         ],
         "origins": [],
     }
@@ -131,19 +142,31 @@ async def test_recycled_after_n_runs(pool: tuple[BrowserPool, FakeMonotonic, Sto
     assert browser_pool.contexts_created == 2
 
 
+def _browser_pids() -> set[int]:
+    """Main Chromium processes under this test process (renderers carry --type=)."""
+    pids = set()
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if "chrom" in proc.name().lower() and "--type=" not in " ".join(proc.cmdline()):
+                pids.add(proc.pid)
+        except psutil.Error:
+            continue  # exited meanwhile
+    return pids
+
+
 async def test_crashed_browser_fails_the_run_and_is_relaunched(
     pool: tuple[BrowserPool, FakeMonotonic, Store],
 ) -> None:
     browser_pool, _, store = pool
+    before = _browser_pids()
     await _use(browser_pool, store, "a")
+    ours = _browser_pids() - before
+    assert len(ours) == 1
     with pytest.raises(TouchpointError) as caught:
         async with browser_pool.session(
             "a", identity=Identity(), load_state=store.loader("a"), save_state=store.saver("a")
         ) as page:
-            for proc in psutil.Process().children(recursive=True):
-                cmdline = " ".join(proc.cmdline())
-                if "chrom" in proc.name().lower() and "--type=" not in cmdline:
-                    proc.kill()
+            psutil.Process(ours.pop()).kill()
             await page.goto("data:text/html,<p>after the crash</p>")
     assert caught.value.code == ErrorCode.BROWSER_CRASHED
     assert caught.value.retryable

@@ -15,12 +15,16 @@ def add_accounts(db: Database, handles: list[str], now: float = 0.0) -> None:
     """Insert active accounts directly (no login needed for fake touchpoints)."""
     with db.write() as s:
         for handle in handles:
-            s.add(Account(handle=handle, status="active", timezone="UTC", created_at=now,
-                          updated_at=now))
+            s.add(
+                Account(
+                    handle=handle, status="active", timezone="UTC", created_at=now, updated_at=now
+                )
+            )
 
 
-def add_run(db: Database, handle: str, type_: str = "visit", now: float = 0.0,
-            **kwargs: object) -> int:
+def add_run(
+    db: Database, handle: str, type_: str = "visit", now: float = 0.0, **kwargs: object
+) -> int:
     """Enqueue one run through the queue module."""
     new = queue.NewRun(
         handle=handle,

@@ -28,13 +28,14 @@ def db(settings: Settings) -> Database:
 
 def _row(settings: Settings, run_id: int, *cols: str) -> tuple[Any, ...]:
     with sqlite3.connect(settings.db_url.removeprefix("sqlite:///")) as conn:
-        return tuple(conn.execute(f"SELECT {', '.join(cols)} FROM runs WHERE id=?", (run_id,))
-                     .fetchone())
+        return tuple(
+            conn.execute(f"SELECT {', '.join(cols)} FROM runs WHERE id=?", (run_id,)).fetchone()
+        )
 
 
-async def _until(predicate: Any, timeout: float = 10.0) -> None:
+async def _until(predicate: Any, limit_s: float = 10.0) -> None:
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + limit_s
     while not predicate():
         if loop.time() > deadline:
             raise AssertionError("condition not reached")

@@ -1,0 +1,71 @@
+"""Which kind of LinkedIn page the browser is on, decided from the URL path (and content)."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+from playwright.async_api import Page
+
+from linkedin import selectors as S
+
+
+class PageState(StrEnum):
+    """Kinds of page that decide what a touchpoint does next."""
+
+    FEED = "feed"
+    LOGIN = "login"
+    CHECKPOINT = "checkpoint"
+    AUTHWALL = "authwall"
+    NOT_FOUND = "not_found"
+    RATE_LIMITED = "rate_limited"
+    PROFILE = "profile"
+    OTHER = "other"
+
+
+_PROFILE = re.compile(r"^/in/[^/]+/?$")
+_LOGIN_PATHS = ("/login", "/uas/login", "/uas/login-submit", "/checkpoint/lg/login-submit")
+_LOGIN_PREFIXES = ("/checkpoint/lg/login",)
+_CHECKPOINT_PREFIXES = ("/checkpoint/", "/uas/consumer-email-challenge")
+_RATE_LIMIT_TEXT = re.compile(r"too many requests|try again later", re.IGNORECASE)
+
+
+def classify_url(url: str) -> PageState:
+    """Classify by path only: `/login?session_redirect=/feed/` is LOGIN, not FEED."""
+    path = urlsplit(url).path or "/"
+    trimmed = path.rstrip("/") or "/"
+    if trimmed in _LOGIN_PATHS or path.startswith(_LOGIN_PREFIXES):
+        return PageState.LOGIN
+    if path.startswith(_CHECKPOINT_PREFIXES):
+        return PageState.CHECKPOINT
+    if trimmed == "/authwall" or path.startswith("/authwall/"):
+        return PageState.AUTHWALL
+    if trimmed == "/404":
+        return PageState.NOT_FOUND
+    if trimmed == "/feed":
+        return PageState.FEED
+    if _PROFILE.match(path):
+        return PageState.PROFILE
+    return PageState.OTHER
+
+
+async def is_rate_limit_page(page: Page) -> bool:
+    """LinkedIn's throttle page: short, without <main>, saying to try again later."""
+    if await page.locator(S.MAIN.variants[0]).count() > 0:
+        return False
+    try:
+        text = await page.locator("body").inner_text(timeout=2_000)
+    except Exception:
+        return False
+    return len(text) < 2_000 and bool(_RATE_LIMIT_TEXT.search(text))
+
+
+async def detect(page: Page) -> PageState:
+    """Classify the current page by URL path, then check the content for a rate-limit page."""
+    state = classify_url(page.url)
+    if state in (PageState.LOGIN, PageState.CHECKPOINT, PageState.AUTHWALL):
+        return state
+    if await is_rate_limit_page(page):
+        return PageState.RATE_LIMITED
+    return state

@@ -1,0 +1,334 @@
+"""In-memory state of the LinkedIn simulator: accounts, profiles, faults and recorded events."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+Relationship = Literal["not_connected", "pending", "connected"]
+Placement = Literal["top_card", "more_menu"]
+InviteFlow = Literal["dialog", "gate", "instant"]
+FaultAction = Literal["rate_limit", "checkpoint", "session_expired", "server_error"]
+
+RELATIONSHIPS: tuple[str, ...] = ("not_connected", "pending", "connected")
+PLACEMENTS: tuple[str, ...] = ("top_card", "more_menu")
+INVITE_FLOWS: tuple[str, ...] = ("dialog", "gate", "instant")
+FAULT_ACTIONS: tuple[str, ...] = ("rate_limit", "checkpoint", "session_expired", "server_error")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@dataclass
+class Account:
+    """A LinkedIn member who can log in; `li_at` is the session cookie the simulator accepts."""
+
+    username: str
+    password: str
+    li_at: str
+    display_name: str
+    public_id: str
+    # When set, a password login stops at a PIN checkpoint that needs this code.
+    checkpoint_pin: str | None = None
+    # When true, every authenticated page redirects to a checkpoint until the PIN is entered.
+    challenge: bool = False
+
+
+@dataclass
+class Profile:
+    """A member page at /in/<public_id>/ and how its invitation UI behaves."""
+
+    public_id: str
+    name: str
+    headline: str = ""
+    location: str = ""
+    degree: Literal["2nd", "3rd"] = "2nd"
+    placement: Placement = "top_card"
+    invite_flow: InviteFlow = "dialog"
+    weekly_limit: bool = False
+    email_required: bool = False
+    overlay: bool = False
+    sidebar: list[str] = field(default_factory=list)
+    old_slugs: list[str] = field(default_factory=list)
+    default_relationship: Relationship = "not_connected"
+    relationships: dict[str, Relationship] = field(default_factory=dict)
+    member_id: int = 0
+
+    @property
+    def urn(self) -> str:
+        """The profile URN the page's JavaScript sends with an invitation."""
+        return f"urn:li:fsd_profile:ACoAA{self.member_id:08d}"
+
+
+@dataclass
+class Fault:
+    """Slow down or divert requests whose path starts with `path_prefix`."""
+
+    path_prefix: str
+    delay_ms: int = 0
+    action: FaultAction | None = None
+    # How many matching requests it still applies to; None = until cleared.
+    times: int | None = None
+
+
+def seed(state: SimState) -> None:
+    """Load the default accounts and profiles documented in linkedin_sim/README.md."""
+    state.upsert_account(
+        username="demo@example.com",
+        password="demo-password",
+        li_at="sim-li-at-demo",
+        display_name="Demo User",
+        public_id="demo-user",
+    )
+    state.upsert_account(
+        username="second@example.com",
+        password="second-password",
+        li_at="sim-li-at-second",
+        display_name="Second Seller",
+        public_id="second-seller",
+    )
+    state.upsert_account(
+        username="checkpoint@example.com",
+        password="checkpoint-password",
+        li_at="sim-li-at-checkpoint",
+        display_name="Checkpoint Charlie",
+        public_id="checkpoint-charlie",
+        checkpoint_pin="123456",
+    )
+    side = ["john-smith", "cara-creator", "ivan-instant"]
+    profiles: list[dict[str, Any]] = [
+        {"public_id": "demo-user", "name": "Demo User", "headline": "Simulated account owner"},
+        {
+            "public_id": "jane-doe",
+            "name": "Jane Doe",
+            "headline": "VP Sales at Acme",
+            "sidebar": side,
+        },
+        {"public_id": "john-smith", "name": "John Smith", "headline": "Founder", "degree": "3rd"},
+        {
+            "public_id": "cara-creator",
+            "name": "Cara Creator",
+            "headline": "Creator, 40k followers",
+            "placement": "more_menu",
+            "sidebar": ["cara-creator-2", "jane-doe"],
+        },
+        {
+            "public_id": "cara-creator-2",
+            "name": "Cara Creator",
+            "headline": "Same name, other person",
+        },
+        {"public_id": "gina-gate", "name": "Gina Gate", "invite_flow": "gate", "sidebar": side},
+        {"public_id": "ivan-instant", "name": "Ivan Instant", "invite_flow": "instant"},
+        {"public_id": "wendy-weekly", "name": "Wendy Weekly", "weekly_limit": True},
+        {"public_id": "emma-email", "name": "Emma Email", "email_required": True},
+        {"public_id": "olivia-overlay", "name": "Olivia Overlay", "overlay": True, "sidebar": side},
+        {"public_id": "paul-pending", "name": "Paul Pending", "default_relationship": "pending"},
+        {
+            "public_id": "carl-connected",
+            "name": "Carl Connected",
+            "default_relationship": "connected",
+        },
+        {"public_id": "rita-renamed", "name": "Rita Renamed", "old_slugs": ["rita-old-slug"]},
+        {"public_id": "slow-sam", "name": "Slow Sam", "headline": "Target for delay faults"},
+    ]
+    for data in profiles:
+        state.upsert_profile(**data)
+
+
+class SimState:
+    """Everything the simulator knows; every method is safe to call from any thread."""
+
+    def __init__(self, *, seeded: bool = True) -> None:
+        self._lock = threading.RLock()
+        self.reset(seeded=seeded)
+
+    def reset(self, *, seeded: bool = True) -> None:
+        """Forget everything, then load the seed data unless `seeded` is false."""
+        with self._lock:
+            self.accounts: dict[str, Account] = {}
+            self.profiles: dict[str, Profile] = {}
+            self.faults: list[Fault] = []
+            self._invitations: list[dict[str, Any]] = []
+            self._visits: list[dict[str, Any]] = []
+            self._logins: list[dict[str, Any]] = []
+            self._challenges: dict[str, str] = {}
+            self._next_member_id = 1
+            if seeded:
+                seed(self)
+
+    # accounts -----------------------------------------------------------------
+
+    def upsert_account(self, username: str, **fields: Any) -> Account:
+        """Create an account, or update the given fields of an existing one."""
+        with self._lock:
+            account = self.accounts.get(username)
+            if account is None:
+                local = username.split("@")[0]
+                fields.setdefault("password", "password")
+                fields.setdefault("li_at", f"sim-li-at-{secrets.token_hex(8)}")
+                fields.setdefault("display_name", local.replace(".", " ").title())
+                fields.setdefault("public_id", local.replace(".", "-").lower())
+                account = Account(username=username, **fields)
+                self.accounts[username] = account
+            else:
+                for key, value in fields.items():
+                    if not hasattr(account, key):
+                        raise ValueError(f"unknown account field {key!r}")
+                    setattr(account, key, value)
+            return account
+
+    def account_by_li_at(self, li_at: str | None) -> Account | None:
+        """The account whose session cookie this is, if any."""
+        if not li_at:
+            return None
+        with self._lock:
+            for account in self.accounts.values():
+                if secrets.compare_digest(account.li_at, li_at):
+                    return account
+        return None
+
+    def start_challenge(self, username: str) -> str:
+        """Open a PIN checkpoint for an account and return its URL token."""
+        token = secrets.token_urlsafe(12)
+        with self._lock:
+            self._challenges[token] = username
+        return token
+
+    def challenge_account(self, token: str) -> Account | None:
+        """The account a checkpoint token belongs to."""
+        with self._lock:
+            username = self._challenges.get(token)
+            return self.accounts.get(username) if username else None
+
+    def finish_challenge(self, token: str) -> None:
+        """Close a checkpoint after the right PIN."""
+        with self._lock:
+            username = self._challenges.pop(token, None)
+            if username and username in self.accounts:
+                self.accounts[username].challenge = False
+
+    # profiles -----------------------------------------------------------------
+
+    def upsert_profile(self, public_id: str, **fields: Any) -> Profile:
+        """Create a profile, or update the given fields (variant flags, relationships...)."""
+        with self._lock:
+            profile = self.profiles.get(public_id)
+            if profile is None:
+                fields.setdefault("name", public_id.replace("-", " ").title())
+                profile = Profile(public_id=public_id, member_id=self._next_member_id, **fields)
+                self._next_member_id += 1
+                self.profiles[public_id] = profile
+            else:
+                for key, value in fields.items():
+                    if key == "relationships":
+                        profile.relationships.update(value)
+                        continue
+                    if not hasattr(profile, key) or key in ("public_id", "member_id"):
+                        raise ValueError(f"unknown or read-only profile field {key!r}")
+                    setattr(profile, key, value)
+            return profile
+
+    def profile(self, public_id: str) -> Profile | None:
+        """The profile with this public id, or None."""
+        with self._lock:
+            return self.profiles.get(public_id)
+
+    def profile_by_urn(self, urn: str) -> Profile | None:
+        """The profile with this URN, or None."""
+        with self._lock:
+            return next((p for p in self.profiles.values() if p.urn == urn), None)
+
+    def redirect_slug(self, slug: str) -> str | None:
+        """The current public id for an old slug, or None."""
+        with self._lock:
+            for profile in self.profiles.values():
+                if slug in profile.old_slugs:
+                    return profile.public_id
+        return None
+
+    def relationship(self, username: str, public_id: str) -> Relationship:
+        """How the account relates to the profile."""
+        with self._lock:
+            profile = self.profiles[public_id]
+            return profile.relationships.get(username, profile.default_relationship)
+
+    def set_relationship(self, username: str, public_id: str, value: Relationship) -> None:
+        """Change how the account relates to the profile."""
+        with self._lock:
+            self.profiles[public_id].relationships[username] = value
+
+    # faults -------------------------------------------------------------------
+
+    def add_fault(self, fault: Fault) -> None:
+        """Install a fault; the newest one for a path wins."""
+        with self._lock:
+            self.faults.insert(0, fault)
+
+    def clear_faults(self) -> None:
+        """Remove every fault."""
+        with self._lock:
+            self.faults.clear()
+
+    def take_fault(self, path: str) -> Fault | None:
+        """The fault that applies to this request path, consuming one of its uses."""
+        with self._lock:
+            for fault in self.faults:
+                if path.startswith(fault.path_prefix):
+                    if fault.times is not None:
+                        fault.times -= 1
+                        if fault.times <= 0:
+                            self.faults.remove(fault)
+                    return fault
+        return None
+
+    # events -------------------------------------------------------------------
+
+    def record_invitation(self, account: str, public_id: str, note: str | None) -> dict[str, Any]:
+        """Record an invitation and make the relationship pending."""
+        event = {"account": account, "public_id": public_id, "note": note, "at": _now()}
+        with self._lock:
+            self._invitations.append(event)
+            self.set_relationship(account, public_id, "pending")
+        return dict(event)
+
+    def record_visit(self, account: str, public_id: str) -> None:
+        """Record one profile page load."""
+        with self._lock:
+            self._visits.append({"account": account, "public_id": public_id, "at": _now()})
+
+    def record_login(self, account: str, method: str, ok: bool) -> None:
+        """Record a login attempt (never the password)."""
+        with self._lock:
+            self._logins.append({"account": account, "method": method, "ok": ok, "at": _now()})
+
+    def invitations(self) -> list[dict[str, Any]]:
+        """Every invitation sent so far, oldest first."""
+        with self._lock:
+            return [dict(e) for e in self._invitations]
+
+    def visits(self) -> list[dict[str, Any]]:
+        """Every profile page load so far, oldest first."""
+        with self._lock:
+            return [dict(e) for e in self._visits]
+
+    def logins(self) -> list[dict[str, Any]]:
+        """Every login attempt so far, oldest first."""
+        with self._lock:
+            return [dict(e) for e in self._logins]
+
+    def snapshot(self) -> dict[str, Any]:
+        """Accounts (without passwords or cookies), profiles and faults, for debugging."""
+        with self._lock:
+            accounts = [
+                {k: v for k, v in asdict(a).items() if k not in ("password", "li_at")}
+                for a in self.accounts.values()
+            ]
+            return {
+                "accounts": accounts,
+                "profiles": [asdict(p) for p in self.profiles.values()],
+                "faults": [asdict(f) for f in self.faults],
+            }

@@ -1,0 +1,43 @@
+"""Page state is decided from the URL path, never from substrings of the whole URL."""
+
+from __future__ import annotations
+
+import pytest
+
+from linkedin.browser.page_state import PageState, classify_url
+
+B = "https://www.linkedin.com"
+
+
+@pytest.mark.parametrize(
+    ("url", "state"),
+    [
+        (f"{B}/feed/", PageState.FEED),
+        (f"{B}/feed", PageState.FEED),
+        (f"{B}/feed/?trk=guest", PageState.FEED),
+        (f"{B}/login", PageState.LOGIN),
+        (f"{B}/login?session_redirect=%2Ffeed%2F", PageState.LOGIN),
+        (f"{B}/login?session_redirect=/feed/", PageState.LOGIN),
+        (
+            f"{B}/uas/login?session_redirect=https%3A%2F%2Fwww.linkedin.com%2Fin%2Fx%2F",
+            PageState.LOGIN,
+        ),
+        (f"{B}/checkpoint/lg/login-submit", PageState.LOGIN),
+        (f"{B}/checkpoint/challenge/AgE123/", PageState.CHECKPOINT),
+        (f"{B}/checkpoint/challenge/AgE123/?redirect=/feed/", PageState.CHECKPOINT),
+        (f"{B}/uas/consumer-email-challenge", PageState.CHECKPOINT),
+        (f"{B}/authwall?trk=bf&sessionRedirect=%2Fin%2Fjane%2F", PageState.AUTHWALL),
+        (f"{B}/404/", PageState.NOT_FOUND),
+        (f"{B}/in/jane-doe/", PageState.PROFILE),
+        (f"{B}/in/jane-doe", PageState.PROFILE),
+        (f"{B}/in/jane-doe/?originalSubdomain=uk", PageState.PROFILE),
+        (f"{B}/in/jane-doe/recent-activity/all/", PageState.OTHER),
+        (f"{B}/feed/update/urn:li:activity:1/", PageState.OTHER),
+        (f"{B}/mynetwork/?next=/login", PageState.OTHER),
+        (f"{B}/search/results/people/?keywords=checkpoint%20feed", PageState.OTHER),
+        ("http://127.0.0.1:8765/in/x/", PageState.PROFILE),
+        ("about:blank", PageState.OTHER),
+    ],
+)
+def test_classify_url(url: str, state: PageState) -> None:
+    assert classify_url(url) == state
