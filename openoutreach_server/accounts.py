@@ -139,10 +139,10 @@ def patch(ctx: ServerContext, handle: str, body: AccountPatch) -> AccountOut:
         if account is None:
             raise ApiError(404, "Not found", f"no account {handle!r}")
         _apply(ctx, account, body)
-        if {"li_at", "storage_state", "password", "username"} & body.model_fields_set:
-            if account.status in ("active", "needs_login"):
-                account.status = "needs_login"
-                account.status_reason = f"credentials changed: POST /accounts/{handle}/login"
+        credentials = {"li_at", "storage_state", "password", "username"}
+        if credentials & body.model_fields_set and account.status in ("active", "needs_login"):
+            account.status = "needs_login"
+            account.status_reason = f"credentials changed: POST /accounts/{handle}/login"
         account.updated_at = ctx.clock.now()
         return to_out(account)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from loguru import logger
 
@@ -14,7 +15,7 @@ _FORMAT = (
 )
 
 
-def _patch(record: dict) -> None:  # type: ignore[type-arg]
+def _patch(record: Any) -> None:
     extra = record["extra"]
     extra.setdefault("handle", "")
     run_id = extra.get("run_id")
@@ -26,7 +27,7 @@ def _patch(record: dict) -> None:  # type: ignore[type-arg]
 def configure_logging(settings: Settings) -> None:
     """Route loguru to stderr in the configured format and level."""
     logger.remove()
-    logger.configure(patcher=_patch)  # type: ignore[arg-type]
+    logger.configure(patcher=_patch)
     if settings.log_json:
         logger.add(sys.stderr, level=settings.log_level, serialize=True)
     else:

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,8 +30,8 @@ ACCOUNT_STATUS_ON_ERROR: dict[str, tuple[str, str]] = {
     ErrorCode.WEEKLY_INVITE_LIMIT: ("paused", "weekly invitation limit reached"),
 }
 
-_runs = Run.__table__
-_accounts = Account.__table__
+_runs: Table = Run.__table__  # type: ignore[assignment]
+_accounts: Table = Account.__table__  # type: ignore[assignment]
 
 
 class IdempotencyConflict(Exception):

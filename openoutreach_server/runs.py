@@ -62,7 +62,7 @@ def to_out(run: Run, reason: str | None = None) -> RunOut:
     """The public view of a run."""
     duration = None
     if run.started_at is not None and run.completed_at is not None:
-        duration = int(round((run.completed_at - run.started_at) * 1000))
+        duration = round((run.completed_at - run.started_at) * 1000)
     return RunOut(
         run_id=run.id,
         handle=run.handle,

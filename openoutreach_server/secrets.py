@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets as _secrets
@@ -20,7 +21,7 @@ def _write_private(path: Path, content: str) -> None:
 
 
 def load_or_create_key(data_dir: Path, configured: str | None) -> bytes:
-    """Return the Fernet key: OO_SECRET_KEY, else `$OO_DATA_DIR/secret.key`, created on first use."""
+    """Return the Fernet key: OO_SECRET_KEY, else `$OO_DATA_DIR/secret.key` (made on first use)."""
     if configured:
         return configured.encode()
     path = data_dir / "secret.key"
@@ -28,10 +29,8 @@ def load_or_create_key(data_dir: Path, configured: str | None) -> bytes:
         return path.read_bytes().strip()
     except FileNotFoundError:
         pass
-    try:
+    with contextlib.suppress(FileExistsError):  # another process created it first
         _write_private(path, Fernet.generate_key().decode())
-    except FileExistsError:
-        pass  # another process created it first; use theirs
     return path.read_bytes().strip()
 
 
