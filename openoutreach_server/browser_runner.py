@@ -75,7 +75,17 @@ class BrowserRunner:
     ) -> dict[str, Any]:
         if secrets.status == "checkpoint":
             # Never answer a checkpoint by re-submitting the password: only look again.
-            await verify_session(page, base_url)
+            try:
+                await verify_session(page, base_url)
+            except TouchpointError as exc:
+                if exc.code != ErrorCode.SESSION_EXPIRED:
+                    raise
+                # Signed out but still challenged: leaving `checkpoint` would invite a
+                # password login, which is exactly what hardens LinkedIn's block.
+                raise TouchpointError(
+                    ErrorCode.CHECKPOINT,
+                    "the verification is still pending; a human must clear it",
+                ) from exc
             return {"status": "active", "method": "checkpoint_cleared"}
         if secrets.li_at and not secrets.storage_state:
             await import_li_at(page.context, base_url, secrets.li_at)

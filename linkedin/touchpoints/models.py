@@ -48,8 +48,15 @@ class _ProfileInput(_Input):
     @field_validator("profile_url")
     @classmethod
     def _profile_url(cls, value: str, info: ValidationInfo) -> str:
-        base = (info.context or {}).get("base_url", DEFAULT_BASE_URL)
-        check_linkedin_url(value, base)
+        # Without a context (e.g. schema-level parsing) only the shape is checked; callers
+        # that act on the URL validate through parse_touchpoint() with the configured host.
+        base = (info.context or {}).get("base_url")
+        if base is None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError("must be an absolute http(s) URL")
+        else:
+            check_linkedin_url(value, base)
         profile_public_id(value)
         return value
 
