@@ -18,7 +18,12 @@ CHROMIUM_ARGS: tuple[str, ...] = (
     "--disable-sync",
     "--disable-quic",
     "--disable-dev-shm-usage",
-    "--disable-features=Translate,MediaRouter,OptimizationHints",
+    # Chromium merges repeated --disable-features flags, so Playwright's own list stays.
+    # New headless Chrome preloads omnibox WebUI pages in every context: one renderer
+    # each that a session never uses. The back-forward cache would keep every visited
+    # profile alive in memory.
+    "--disable-features=Translate,MediaRouter,OptimizationHints,BackForwardCache,"
+    "WebUIOmniboxPopup,WebUIOmniboxFullPopup,WebUIOmniboxAimPopup",
 )
 
 _SYSTEM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
