@@ -7,10 +7,11 @@ import random
 import pytest
 from playwright.async_api import Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+from pydantic import ValidationError
 
 from linkedin.browser.pace import Pace
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
-from linkedin.touchpoints.models import ConnectResult, parse_touchpoint
+from linkedin.touchpoints.models import ConnectInput, ConnectResult, parse_touchpoint
 from linkedin.touchpoints.runner import TouchpointContext, run_touchpoint
 from linkedin_sim import SimServer
 from linkedin_sim.state import Fault
@@ -226,8 +227,14 @@ async def test_empty_note_sends_without_note(
 async def test_notes_the_box_cannot_hold_exactly(
     page: Page, sim: SimServer, tctx: TouchpointContext, note: str
 ) -> None:
-    # 151 emoji pass the 300-character model limit but need 302 UTF-16 units in the box.
+    # 151 emoji are 151 characters but 302 UTF-16 units in the box; a textarea turns \r\n
+    # into \n. Validation refuses both up front...
+    data = {"type": "connect", "profile_url": sim.profile_url("jane-doe"), "note": note}
+    with pytest.raises(ValidationError):
+        parse_touchpoint(data, sim.base_url)
+    # ...and the touchpoint refuses them too when called without validation.
+    unchecked = ConnectInput.model_construct(profile_url=sim.profile_url("jane-doe"), note=note)
     with pytest.raises(TouchpointError) as err:
-        await run_connect(page, sim, tctx, "jane-doe", note)
+        await run_touchpoint(page, unchecked, tctx)
     assert err.value.code == ErrorCode.INVALID_INPUT
     assert sim.invitations() == []

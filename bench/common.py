@@ -1,0 +1,339 @@
+"""Shared helpers of the benchmarks: machine facts, results, temp data dirs, servers, bulk fills.
+
+Nothing here is imported by the server; the benchmarks use the server's own code paths
+(`create_app`, `Executor`, `queue.enqueue`) and only bypass them to pre-fill large backlogs,
+with rows shaped exactly as `queue.enqueue` writes them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+API_KEY = "bench-key-0123456789abcdef"
+PROFILE_URL = "https://www.linkedin.com/in/x/"
+# What `parse_touchpoint(...).model_dump(mode="json")` stores for a default visit.
+VISIT_TOUCHPOINT = {
+    "type": "visit",
+    "profile_url": PROFILE_URL,
+    "dwell_s": [2.0, 6.0],
+    "scroll": True,
+}
+
+if str(ROOT) not in sys.path:  # `python bench/x.py` as well as `python -m bench.x`
+    sys.path.insert(0, str(ROOT))
+
+
+# ---------------------------------------------------------------- machine and results
+
+
+def machine_info() -> dict[str, Any]:
+    """CPU model, cores, RAM, Python and SQLite versions: what a figure depends on."""
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    ram_gib = None
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram_gib = round(int(line.split()[1]) / 1024 / 1024, 1)
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gib": ram_gib,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "platform": platform.platform(),
+    }
+
+
+def write_result(name: str, data: dict[str, Any]) -> Path:
+    """Write bench/results/<name>.json (with machine and date) and return its path."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "benchmark": name,
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": machine_info(),
+        **data,
+    }
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(payload, indent=2) + "\n")
+    print(f"-> {path.relative_to(ROOT)}")
+    return path
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Linear-interpolated percentile (p in 0..100) of a non-empty sequence."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * p / 100
+    lo = int(k)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def latency_summary_ms(seconds: Sequence[float]) -> dict[str, float]:
+    """p50/p90/p99/max/mean in milliseconds of latencies given in seconds."""
+    ms = [s * 1000 for s in seconds]
+    return {
+        "n": len(ms),
+        "p50_ms": round(percentile(ms, 50), 3),
+        "p90_ms": round(percentile(ms, 90), 3),
+        "p99_ms": round(percentile(ms, 99), 3),
+        "max_ms": round(max(ms), 3),
+        "mean_ms": round(sum(ms) / len(ms), 3),
+    }
+
+
+# ---------------------------------------------------------------- data dirs and schema
+
+
+@contextlib.contextmanager
+def temp_data_dir(prefix: str) -> Iterator[Path]:
+    """A fresh OO_DATA_DIR, removed afterwards (kept if BENCH_KEEP=1)."""
+    path = Path(tempfile.mkdtemp(prefix=f"oo-bench-{prefix}-"))
+    try:
+        yield path
+    finally:
+        if os.environ.get("BENCH_KEEP") == "1":
+            print(f"(kept {path})")
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def db_path(data_dir: Path) -> Path:
+    """The SQLite file of a data dir (the server's default URL)."""
+    return data_dir / "openoutreach.db"
+
+
+def create_schema(data_dir: Path) -> None:
+    """Create the server's tables and indexes in the data dir, through its own code."""
+    from openoutreach_server.db.engine import Database
+
+    db = Database(f"sqlite:///{db_path(data_dir)}")
+    db.create_schema()
+    db.dispose()
+
+
+def connect(data_dir: Path) -> sqlite3.Connection:
+    """A plain sqlite3 connection for fills and read-back (autocommit off)."""
+    conn = sqlite3.connect(db_path(data_dir), timeout=30)
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+def insert_accounts(
+    data_dir: Path, handles: Iterable[str], status: str = "active", now: float | None = None
+) -> None:
+    """Insert accounts directly, as tests/queue/conftest.add_accounts does (no login)."""
+    now = time.time() if now is None else now
+    reason = None if status == "active" else f"bench: {status}"
+    with contextlib.closing(connect(data_dir)) as conn, conn:
+        conn.executemany(
+            "INSERT INTO accounts (handle, timezone, status, status_reason, created_at, updated_at)"
+            " VALUES (?, 'UTC', ?, ?, ?, ?)",
+            [(h, status, reason, now, now) for h in handles],
+        )
+
+
+_RUN_COLUMNS = (
+    "handle, type, touchpoint, side_effecting, status, dry_run, priority, not_before, tags,"
+    " callback_url, on_quota, idempotency_key, request_hash, attempt, max_attempts, artifacts,"
+    " worker_id, lease_expires_at, created_at, started_at"
+)
+
+
+def insert_pending_runs(
+    data_dir: Path,
+    handles: Sequence[str],
+    total: int,
+    now: float | None = None,
+    batch: int = 20_000,
+) -> None:
+    """Bulk-insert `total` pending visit runs round-robin over `handles`.
+
+    Same column values as `queue.enqueue` writes for a default visit (JSON text for the
+    JSON columns, 0/1 for booleans, not_before = created_at = now).
+    """
+    now = time.time() if now is None else now
+    touchpoint = json.dumps(VISIT_TOUCHPOINT)
+    sql = f"INSERT INTO runs ({_RUN_COLUMNS}) VALUES ({', '.join('?' * 20)})"
+    with contextlib.closing(connect(data_dir)) as conn:
+        for start in range(0, total, batch):
+            rows = [
+                (
+                    handles[i % len(handles)],
+                    "visit",
+                    touchpoint,
+                    0,
+                    "pending",
+                    0,
+                    0,
+                    now,
+                    "[]",
+                    None,
+                    "wait",
+                    None,
+                    None,
+                    0,
+                    3,
+                    "[]",
+                    None,
+                    None,
+                    now,
+                    None,
+                )
+                for i in range(start, min(start + batch, total))
+            ]
+            with conn:
+                conn.executemany(sql, rows)
+
+
+def insert_foreign_running(
+    data_dir: Path, handles: Sequence[str], lease_s: float = 3600.0, now: float | None = None
+) -> None:
+    """Make each handle busy: one `running` run owned by another (live) worker, long lease."""
+    now = time.time() if now is None else now
+    touchpoint = json.dumps(VISIT_TOUCHPOINT)
+    sql = f"INSERT INTO runs ({_RUN_COLUMNS}) VALUES ({', '.join('?' * 20)})"
+    with contextlib.closing(connect(data_dir)) as conn, conn:
+        conn.executemany(
+            sql,
+            [
+                (
+                    h,
+                    "visit",
+                    touchpoint,
+                    0,
+                    "running",
+                    0,
+                    0,
+                    now,
+                    "[]",
+                    None,
+                    "wait",
+                    None,
+                    None,
+                    1,
+                    3,
+                    "[]",
+                    "w-other-bench",
+                    now + lease_s,
+                    now,
+                    now,
+                )
+                for h in handles
+            ],
+        )
+
+
+# ---------------------------------------------------------------- server processes
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """Environment of a benchmark server: temp data dir, fixed API key, quiet logs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OO_")}
+    env.update(
+        OO_DATA_DIR=str(data_dir),
+        OO_API_KEYS=API_KEY,
+        OO_PACE="fast",
+        OO_LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+        PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
+    )
+    env.update(extra)
+    return env
+
+
+class ServerProcess:
+    """A server in its own process on 127.0.0.1; waits for /health, stops with SIGTERM."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], port: int, log: Path) -> None:
+        self.argv = argv
+        self.env = env
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> ServerProcess:
+        import httpx
+
+        self._log_file = self.log.open("wb")
+        self.proc = subprocess.Popen(
+            self.argv, env=self.env, cwd=ROOT, stdout=self._log_file, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return self
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("server did not become healthy in 60 s")
+            time.sleep(0.05)
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        with contextlib.suppress(Exception):
+            self._log_file.close()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve_argv(port: int, *, worker: bool) -> list[str]:
+    """The real CLI: `openoutreach-server serve [--no-worker]`."""
+    exe = Path(sys.executable).parent / "openoutreach-server"
+    argv = (
+        [str(exe)]
+        if exe.exists()
+        else [sys.executable, "-c", "from openoutreach_server.cli import app; app()"]
+    )
+    argv += ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    if not worker:
+        argv.append("--no-worker")
+    return argv
+
+
+def fmt_rate(x: float) -> str:
+    """1234.5 -> '1,235'."""
+    return f"{x:,.0f}"

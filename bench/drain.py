@@ -1,0 +1,162 @@
+"""Target 2: drain throughput of the real Executor with a no-op touchpoint over 50 accounts.
+
+Pre-fills BENCH_DRAIN_RUNS (default 20,000) pending visit runs round-robin over 50 active
+accounts, then runs `openoutreach_server.executor.Executor` in-process with a run_fn that
+returns {} at once and max_sessions=50, until every run is completed. The figure is runs
+completed per second, from the server's own timestamps (first started_at to last
+completed_at); wall time is printed too. Logging is configured as the server does
+(INFO, the server's format) but written to a file, so log formatting is part of the cost.
+
+    .venv/bin/python -m bench.drain                 # ~30-60 s
+    BENCH_DRAIN_RUNS=5000 .venv/bin/python -m bench.drain
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import profiling
+from bench.common import (
+    RESULTS,
+    connect,
+    create_schema,
+    fmt_rate,
+    insert_accounts,
+    insert_pending_runs,
+    percentile,
+    temp_data_dir,
+    write_result,
+)
+
+TARGET_PER_S = 1000.0
+TIME_LIMIT_S = 150.0
+
+
+async def _drain(data_dir: Path, total: int, accounts: int, log_level: str) -> dict[str, Any]:
+    from loguru import logger
+
+    from openoutreach_server.config import Settings
+    from openoutreach_server.db.engine import Database
+    from openoutreach_server.executor import Executor
+    from openoutreach_server.logs import configure_logging
+
+    settings = Settings(
+        data_dir=data_dir, max_sessions=accounts, pace="fast", lease_s=60.0, log_level=log_level
+    )
+    log_file = (data_dir / "executor.log").open("w")
+    real_stderr = sys.stderr
+    sys.stderr = log_file  # configure_logging binds sys.stderr as the sink
+    try:
+        configure_logging(settings)
+    finally:
+        sys.stderr = real_stderr
+    db = Database(settings.db_url)
+
+    async def noop(_run: Any) -> dict[str, Any]:
+        return {}
+
+    executor = Executor(db, settings, noop)
+    wall0 = time.perf_counter()
+    await executor.start()
+    deadline = time.monotonic() + TIME_LIMIT_S
+    done = 0
+    while time.monotonic() < deadline:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(executor.idle.wait(), timeout=0.5)
+        with contextlib.closing(connect(data_dir)) as conn:
+            done = conn.execute("SELECT count(*) FROM runs WHERE status='completed'").fetchone()[0]
+        if done >= total:
+            break
+    wall = time.perf_counter() - wall0
+    await executor.stop(grace_s=5)
+    db.dispose()
+    logger.remove()
+    log_file.close()
+    return {"wall_s": wall, "completed": done, "timed_out": done < total}
+
+
+def main() -> dict:
+    total = int(os.environ.get("BENCH_DRAIN_RUNS", "20000"))
+    accounts = int(os.environ.get("BENCH_DRAIN_ACCOUNTS", "50"))
+    log_level = os.environ.get("BENCH_DRAIN_LOG_LEVEL", "INFO")
+    handles = [f"acct{i:03d}" for i in range(accounts)]
+    profile_summary = None
+    with temp_data_dir("drain") as data_dir:
+        create_schema(data_dir)
+        insert_accounts(data_dir, handles)
+        t0 = time.perf_counter()
+        insert_pending_runs(data_dir, handles, total)
+        print(
+            f"  pre-filled {total:,} pending runs over {accounts} accounts in "
+            f"{time.perf_counter() - t0:.1f} s"
+        )
+        prof = None
+        if profiling.enabled():
+            prof = profiling.start(os.getpid(), RESULTS / "drain.pyspy.txt", 10)
+        out = asyncio.run(_drain(data_dir, total, accounts, log_level))
+        if prof is not None:
+            prof.wait(timeout=60)
+            profile_summary = profiling.summarize(RESULTS / "drain.pyspy.txt")
+        with contextlib.closing(connect(data_dir)) as conn:
+            first_start, last_done = conn.execute(
+                "SELECT min(started_at), max(completed_at) FROM runs WHERE status='completed'"
+            ).fetchone()
+            per_bucket = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT count(*) FROM runs WHERE status='completed' "
+                    "GROUP BY CAST((completed_at - ?) AS INTEGER)",
+                    (first_start,),
+                )
+            ]
+            statuses = dict(conn.execute("SELECT status, count(*) FROM runs GROUP BY status"))
+    span = (last_done - first_start) if first_start is not None else float("nan")
+    rate = out["completed"] / span if span and span > 0 else 0.0
+    full_buckets = per_bucket[:-1] or per_bucket
+    print(
+        f"drain: {out['completed']:,} runs in {span:.2f} s (wall {out['wall_s']:.2f} s) = "
+        f"{fmt_rate(rate)} runs/s (target >= {fmt_rate(TARGET_PER_S)}/s: "
+        f"{'PASS' if rate >= TARGET_PER_S else 'FAIL'})"
+    )
+    if full_buckets:
+        print(
+            f"  per-second completions: min {min(full_buckets)}, median "
+            f"{percentile(full_buckets, 50):.0f}, max {max(full_buckets)}"
+        )
+    print(f"  final statuses: {statuses}")
+    if profile_summary:
+        profiling.print_summary("bench process (executor) for the first 10 s", profile_summary)
+    result = {
+        "figure": {
+            "name": "drain_per_s",
+            "value": round(rate, 1),
+            "unit": "runs/s",
+            "target": f">= {TARGET_PER_S:.0f}",
+            "pass": rate >= TARGET_PER_S,
+        },
+        "runs": total,
+        "accounts": accounts,
+        "max_sessions": accounts,
+        "log_level": log_level,
+        "span_s": round(span, 3),
+        "wall_s": round(out["wall_s"], 3),
+        "timed_out": out["timed_out"],
+        "per_second_completions": per_bucket,
+        "statuses": statuses,
+        "profile": profile_summary,
+    }
+    write_result("drain", result)
+    return result
+
+
+if __name__ == "__main__":
+    main()
