@@ -12,7 +12,7 @@ from linkedin.browser.pool import Identity
 from openoutreach_server import queue
 from openoutreach_server.api.problems import ApiError
 from openoutreach_server.context import ServerContext
-from openoutreach_server.db.models import Account, Run
+from openoutreach_server.db.models import Account
 from openoutreach_server.schemas import AccountCreate, AccountOut, AccountPatch, to_datetime
 
 # Common desktop sizes; one is drawn per account and kept for all its sessions.
@@ -150,19 +150,18 @@ def patch(ctx: ServerContext, handle: str, body: AccountPatch) -> AccountOut:
 def delete(ctx: ServerContext, handle: str) -> int:
     """Delete an account and cancel its pending runs; refused while one of its runs is running."""
     now = ctx.clock.now()
-    with ctx.db.write() as s:
-        account = s.get(Account, handle)
-        if account is None:
+    with ctx.db.raw_write() as conn:
+        if conn.execute("SELECT 1 FROM accounts WHERE handle = ?", (handle,)).fetchone() is None:
             raise ApiError(404, "Not found", f"no account {handle!r}")
-        running = s.scalars(
-            select(Run.id).where(Run.handle == handle, Run.status == "running")
-        ).first()
+        running = conn.execute(
+            "SELECT id FROM runs WHERE handle = ? AND status = 'running'", (handle,)
+        ).fetchone()
         if running is not None:
             raise ApiError(
-                409, "Conflict", f"run {running} is running on {handle!r}; retry when it ends"
+                409, "Conflict", f"run {running[0]} is running on {handle!r}; retry when it ends"
             )
-        canceled = queue.cancel_pending_for_account(s, handle, now, "account deleted")
-        s.delete(account)
+        canceled = queue.cancel_pending_for_account(conn, handle, now, "account deleted")
+        conn.execute("DELETE FROM accounts WHERE handle = ?", (handle,))
         return canceled
 
 

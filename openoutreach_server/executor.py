@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import threading
+import time
 import traceback
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -22,13 +24,17 @@ from openoutreach_server.wake import WakeListener
 
 T = TypeVar("T")
 RunFn = Callable[[queue.Claimed], Awaitable[dict[str, Any]]]
-# After this long without any wake-up or due time, look at the database anyway: a
-# safety net against a lost wake-up, not the dispatch mechanism.
+# With no wake-up and nothing due, look at the database anyway after this long: a safety
+# net against a lost wake-up, not the dispatch mechanism.
 _SAFETY_WAKE_S = 30.0
 
 
 class Executor:
-    """The worker loop: event-driven claims, leases with heartbeat, graceful stop."""
+    """The worker loop: event-driven claims, leases with heartbeat, graceful stop.
+
+    Finished runs hand their outcome to the loop, which records every outcome that
+    arrived and claims the next runs in one transaction.
+    """
 
     def __init__(
         self,
@@ -50,9 +56,12 @@ class Executor:
         self._wake = asyncio.Event()
         self._stopping = False
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._outcomes: list[queue.Outcome] = []
         self._loop_task: asyncio.Task[None] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
         self._listener = WakeListener(settings.wake_dir, self.worker_id)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
         # SQLite work runs off the event loop, on one thread: calls stay serial per process.
         self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oo-db")
         self.idle = asyncio.Event()
@@ -67,59 +76,80 @@ class Executor:
         return len(self._tasks)
 
     def wake(self) -> None:
-        """Ask the loop to look for runnable runs now (thread-safe from the loop's thread)."""
-        self._wake.set()
+        """Ask the loop to look for runnable runs now; safe from any thread."""
+        if self._loop is None or threading.get_ident() == self._loop_thread:
+            self._wake.set()
+        else:
+            self._loop.call_soon_threadsafe(self._wake.set)
 
     async def start(self) -> None:
         """Recover abandoned runs, then start claiming."""
+        self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
         reaped = await self._db(queue.reap_expired, self.db, self.clock.now())
         for run_id, status in reaped:
             logger.bind(run_id=run_id).warning("recovered abandoned run as {}", status)
         self._listener.start(self._wake)
-        self._loop_task = asyncio.create_task(self._loop(), name="oo-executor")
+        self._loop_task = asyncio.create_task(self._run_loop(), name="oo-executor")
         self._heartbeat_task = asyncio.create_task(self._heartbeats(), name="oo-heartbeat")
         logger.info("executor {} started (max {} sessions)", self.worker_id, self.capacity)
 
-    async def _loop(self) -> None:
+    async def _run_loop(self) -> None:
         while not self._stopping:
             self._wake.clear()
             free = self.capacity - len(self._tasks)
-            claimed: list[queue.Claimed] = []
-            if free > 0:
-                try:
-                    claimed = await self._db(
-                        queue.claim,
-                        self.db,
-                        now=self.clock.now(),
-                        limit=free,
-                        worker_id=self.worker_id,
-                        lease_s=self.settings.lease_s,
-                    )
-                except Exception:
-                    logger.exception("claim failed; retrying shortly")
-                    await asyncio.sleep(0.5)
-                    continue
+            try:
+                claimed = await self._record_and_claim(free)
+            except Exception:
+                logger.exception("claim failed; retrying shortly")
+                await asyncio.sleep(0.5)
+                continue
             for run in claimed:
                 self._tasks[run.id] = asyncio.create_task(self._execute(run), name=f"run-{run.id}")
-            if claimed and len(claimed) == free:
-                continue
+            if (claimed and len(claimed) == free) or self._outcomes:
+                continue  # maybe more to claim, or more outcomes to record
             if not self._tasks:
                 self.idle.set()
-            await self._sleep_until_due()
+            if not self._wake.is_set():
+                await self._sleep_until_due()
+        await self._record_and_claim(0)
+
+    async def _record_and_claim(self, free: int) -> list[queue.Claimed]:
+        outcomes, self._outcomes = self._outcomes, []
+        if not outcomes and free <= 0:
+            return []
+        statuses, claimed = await self._db(
+            queue.finish_and_claim,
+            self.db,
+            outcomes,
+            now=self.clock.now(),
+            limit=max(free, 0),
+            worker_id=self.worker_id,
+            lease_s=self.settings.lease_s,
+            retry_base_s=self.settings.retry_base_s,
+        )
+        for outcome, status in zip(outcomes, statuses, strict=True):
+            log = logger.bind(run_id=outcome.run_id)
+            if status is None:
+                log.warning(
+                    "run {} finished after its lease was lost; outcome dropped", outcome.run_id
+                )
+            elif outcome.code is None:
+                log.info("run {} completed", outcome.run_id)
+            else:
+                log.info("run {} {}: {} {}", outcome.run_id, status, outcome.code, outcome.message)
+        return claimed
 
     async def _sleep_until_due(self) -> None:
         now = self.clock.now()
-        try:
-            due = await self._db(queue.next_due, self.db, now)
-        except Exception:
-            logger.exception("reading the next due time failed")
-            due = None
-        timeout = _SAFETY_WAKE_S if due is None else max(0.0, min(due - now, _SAFETY_WAKE_S))
-        if due is not None and due <= now + 0.001:
-            # A lease lapsed or a run came due: reap, then claim again.
-            await self._db(queue.reap_expired, self.db, now)
+        due = await self._db(queue.next_due, self.db, now)
+        if due is not None and due <= self.clock.now():
+            # A lease lapsed or a run came due while we looked: reap, then claim again.
+            await self._db(queue.reap_expired, self.db, self.clock.now())
             return
+        timeout = _SAFETY_WAKE_S if due is None else min(due - now, _SAFETY_WAKE_S)
         try:
+            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation.
             async with asyncio.timeout(timeout + 0.001):
                 await self._wake.wait()
         except TimeoutError:
@@ -148,12 +178,15 @@ class Executor:
 
     async def _execute(self, run: queue.Claimed) -> None:
         log = logger.bind(run_id=run.id, handle=run.handle)
-        log.info("run {} started ({}, attempt {})", run.id, run.type, run.attempt)
+        log.debug("run {} started ({}, attempt {})", run.id, run.type, run.attempt)
         self.idle.clear()
+        started = time.monotonic()
         try:
             async with asyncio.timeout(self.settings.run_timeout_s):
                 result = await self.run_fn(run)
+            outcome = queue.Outcome(run.id, result=result)
         except asyncio.CancelledError:
+            self._tasks.pop(run.id, None)
             status = await asyncio.shield(
                 self._db(
                     queue.release, self.db, run.id, self.worker_id, self.clock.now(), "stopped"
@@ -162,81 +195,41 @@ class Executor:
             log.warning("run {} stopped mid-action: {}", run.id, status)
             raise
         except TouchpointError as exc:
-            await self._fail(run, exc.code, exc.message, exc.retryable, exc.details, log)
+            artifacts = list(exc.details.get("artifacts", []))
+            outcome = queue.Outcome(run.id, None, exc.code, exc.message, exc.retryable, artifacts)
         except TimeoutError:
-            await self._fail(
-                run,
-                ErrorCode.NAVIGATION_TIMEOUT,
-                f"the run took longer than {self.settings.run_timeout_s:.0f}s",
-                True,
-                {},
-                log,
-            )
+            limit = self.settings.run_timeout_s
+            message = f"the run took longer than {limit:.0f}s"
+            outcome = queue.Outcome(run.id, None, ErrorCode.NAVIGATION_TIMEOUT, message, True)
         except Exception as exc:
             # Not swallowed: the run fails with the traceback kept as an artifact.
             log.exception("run {} crashed", run.id)
             names = []
             if self._artifacts_writer is not None:
-                names.append(
-                    self._artifacts_writer(run.id, "traceback.txt", traceback.format_exc().encode())
-                )
-            await self._fail(
-                run,
-                ErrorCode.INTERNAL_ERROR,
-                f"unexpected error: {type(exc).__name__}: {exc}",
-                False,
-                {"artifacts": names},
-                log,
-            )
-        else:
-            done = await self._db(
-                queue.complete, self.db, run.id, self.worker_id, result, self.clock.now()
-            )
-            if done:
-                log.info("run {} completed", run.id)
-            else:
-                log.warning("run {} finished after its lease was lost; result dropped", run.id)
-        finally:
-            self._tasks.pop(run.id, None)
-            self._wake.set()
-
-    async def _fail(
-        self,
-        run: queue.Claimed,
-        code: str,
-        message: str,
-        retryable: bool,
-        details: dict[str, Any],
-        log: Any,
-    ) -> None:
-        status = await self._db(
-            queue.fail,
-            self.db,
-            run.id,
-            self.worker_id,
-            code=str(code),
-            message=message,
-            retryable=retryable,
-            now=self.clock.now(),
-            retry_base_s=self.settings.retry_base_s,
-            artifacts=list(details.get("artifacts", [])),
-        )
-        log.info("run {} {}: {} {}", run.id, status, code, message)
+                trace = traceback.format_exc().encode()
+                names.append(self._artifacts_writer(run.id, "traceback.txt", trace))
+            message = f"unexpected error: {type(exc).__name__}: {exc}"
+            outcome = queue.Outcome(run.id, None, ErrorCode.INTERNAL_ERROR, message, False, names)
+        log.debug("run {} took {:.0f} ms", run.id, (time.monotonic() - started) * 1000)
+        self._tasks.pop(run.id, None)
+        self._outcomes.append(outcome)
+        self._wake.set()
 
     async def stop(self, grace_s: float | None = None) -> None:
         """Stop claiming, let running runs finish within the grace period, then interrupt them."""
-        self._stopping = True
-        self._wake.set()
         grace = self.settings.shutdown_grace_s if grace_s is None else grace_s
-        if self._loop_task is not None:
-            await asyncio.gather(self._loop_task, return_exceptions=True)
         pending = list(self._tasks.values())
         if pending:
             logger.info("waiting up to {:.0f}s for {} running runs", grace, len(pending))
+            self.capacity = 0  # no new claims while the running ones finish
             _, still = await asyncio.wait(pending, timeout=grace)
             for task in still:
                 task.cancel()
             await asyncio.gather(*still, return_exceptions=True)
+        self._stopping = True
+        self._wake.set()
+        if self._loop_task is not None:
+            await asyncio.gather(self._loop_task, return_exceptions=True)
         if self._heartbeat_task is not None:
             self._heartbeat_task.cancel()
             await asyncio.gather(self._heartbeat_task, return_exceptions=True)

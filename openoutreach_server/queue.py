@@ -1,19 +1,20 @@
-"""The only code that moves a run between states. Every guarantee is enforced in SQLite."""
+"""The only code that moves a run between states. Every guarantee is enforced in SQLite.
+
+Plain SQL on purpose: these statements run once or twice per run, and building them
+through SQLAlchemy cost more than executing them (see docs/benchmarks.md).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, func, select, text, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
 from linkedin.touchpoints.errors import ErrorCode
 from openoutreach_server.db.engine import Database
-from openoutreach_server.db.models import Account, Run
 
 # Internal run type that logs an account in; claimable whatever the account's status.
 LOGIN_TYPE = "login"
@@ -29,9 +30,6 @@ ACCOUNT_STATUS_ON_ERROR: dict[str, tuple[str, str]] = {
     ErrorCode.RATE_LIMITED: ("paused", "LinkedIn said too many requests"),
     ErrorCode.WEEKLY_INVITE_LIMIT: ("paused", "weekly invitation limit reached"),
 }
-
-_runs: Table = Run.__table__  # type: ignore[assignment]
-_accounts: Table = Account.__table__  # type: ignore[assignment]
 
 
 class IdempotencyConflict(Exception):
@@ -77,10 +75,35 @@ class Claimed:
     max_attempts: int
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """How a run this worker owned ended: a result, or an error."""
+
+    run_id: int
+    result: dict[str, Any] | None = None
+    code: str | None = None
+    message: str = ""
+    retryable: bool = False
+    artifacts: list[str] = field(default_factory=list)
+
+
 def request_hash(body: Any) -> str:
     """Stable hash of a request body, to tell an idempotent replay from a conflicting one."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+_INSERT = """
+INSERT INTO runs (handle, type, touchpoint, side_effecting, status, dry_run, priority,
+                  not_before, tags, callback_url, on_quota, idempotency_key, request_hash,
+                  attempt, max_attempts, artifacts, created_at)
+VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '[]', ?)
+RETURNING *
+"""
 
 
 def enqueue(
@@ -90,185 +113,202 @@ def enqueue(
     *,
     idempotency_key: str | None = None,
     body_hash: str | None = None,
-) -> tuple[Run, bool]:
+) -> tuple[sqlite3.Row, bool]:
     """Insert a pending run; with an idempotency key, return the earlier run instead.
 
-    Returns (run, created). Raises IdempotencyConflict for a reused key with another body.
+    Returns (row, created). Raises IdempotencyConflict for a reused key with another body.
     """
-    with db.write() as s:
+    with db.raw_write() as conn:
         if idempotency_key is not None:
-            existing = s.scalars(select(Run).where(Run.idempotency_key == idempotency_key)).first()
+            existing = conn.execute(
+                "SELECT * FROM runs WHERE idempotency_key = ?", (idempotency_key,)
+            ).fetchone()
             if existing is not None:
-                if existing.request_hash != body_hash:
-                    raise IdempotencyConflict(existing.id)
+                if existing["request_hash"] != body_hash:
+                    raise IdempotencyConflict(existing["id"])
                 return existing, False
-        run = Run(
-            handle=new.handle,
-            type=new.type,
-            touchpoint=new.touchpoint,
-            side_effecting=new.side_effecting,
-            status="pending",
-            dry_run=new.dry_run,
-            priority=new.priority,
-            not_before=new.not_before if new.not_before is not None else now,
-            tags=new.tags,
-            callback_url=new.callback_url,
-            on_quota=new.on_quota,
-            idempotency_key=idempotency_key,
-            request_hash=body_hash,
-            attempt=0,
-            max_attempts=new.max_attempts,
-            artifacts=[],
-            created_at=now,
-        )
-        s.add(run)
-        s.flush()
-        return run, True
+        row = conn.execute(
+            _INSERT,
+            (
+                new.handle,
+                new.type,
+                _json(new.touchpoint),
+                new.side_effecting,
+                new.dry_run,
+                new.priority,
+                new.not_before if new.not_before is not None else now,
+                _json(new.tags),
+                new.callback_url,
+                new.on_quota,
+                idempotency_key,
+                body_hash,
+                new.max_attempts,
+                now,
+            ),
+        ).fetchone()
+        return row, True
 
 
-_CANDIDATES = text(
-    """
-    SELECT handle, head FROM (
-      SELECT a.handle AS handle,
-             (SELECT r.id FROM runs r
-               WHERE r.handle = a.handle AND r.status = 'pending' AND r.not_before <= :now
-               ORDER BY r.priority DESC, r.id LIMIT 1) AS head
-        FROM accounts a
-       WHERE a.status = 'active'
-         AND NOT EXISTS (SELECT 1 FROM runs x WHERE x.handle = a.handle AND x.status = 'running')
-      UNION ALL
-      SELECT a.handle AS handle,
-             (SELECT r.id FROM runs r
-               WHERE r.handle = a.handle AND r.status = 'pending' AND r.type = 'login'
-                 AND r.not_before <= :now
-               ORDER BY r.id LIMIT 1) AS head
-        FROM accounts a
-       WHERE a.status NOT IN ('active', 'disabled')
-         AND NOT EXISTS (SELECT 1 FROM runs x WHERE x.handle = a.handle AND x.status = 'running')
-    ) WHERE head IS NOT NULL
-    """
-)
+# Heads of the queues of accounts that may run now: active accounts run anything, other
+# (non-disabled) accounts only their login runs. Each branch is an index seek per account.
+_CANDIDATES = """
+SELECT head FROM (
+  SELECT (SELECT r.id FROM runs r INDEXED BY ix_runs_claim
+           WHERE r.handle = a.handle AND r.status = 'pending' AND r.not_before <= :now
+           ORDER BY r.priority DESC, r.id LIMIT 1) AS head
+    FROM accounts a
+   WHERE a.status = 'active'
+     AND NOT EXISTS (SELECT 1 FROM runs x WHERE x.handle = a.handle AND x.status = 'running')
+  UNION ALL
+  SELECT (SELECT r.id FROM runs r INDEXED BY ix_runs_pending_login
+           WHERE r.handle = a.handle AND r.status = 'pending' AND r.type = 'login'
+             AND r.not_before <= :now
+           ORDER BY r.id LIMIT 1) AS head
+    FROM accounts a
+   WHERE a.status NOT IN ('active', 'disabled')
+     AND NOT EXISTS (SELECT 1 FROM runs x WHERE x.handle = a.handle AND x.status = 'running')
+) WHERE head IS NOT NULL
+"""
+
+_CLAIM = """
+UPDATE runs SET status = 'running', worker_id = ?, lease_expires_at = ?, started_at = ?,
+                completed_at = NULL, attempt = attempt + 1
+ WHERE id = ? AND status = 'pending'
+RETURNING id, handle, type, touchpoint, side_effecting, dry_run, attempt, max_attempts
+"""
 
 
-def claim(db: Database, *, now: float, limit: int, worker_id: str, lease_s: float) -> list[Claimed]:
-    """Atomically take up to `limit` runs, at most one per account, oldest-highest first."""
+def _claim(
+    conn: sqlite3.Connection, now: float, limit: int, worker_id: str, lease_s: float
+) -> list[Claimed]:
     if limit <= 0:
         return []
-    claimed: list[Claimed] = []
-    with db.write() as s:
-        heads = s.execute(_CANDIDATES, {"now": now}).all()
-        if not heads:
-            return []
-        ids = [row.head for row in heads]
-        ordered = s.execute(
-            select(_runs.c.id)
-            .where(_runs.c.id.in_(ids))
-            .order_by(_runs.c.priority.desc(), _runs.c.id)
-            .limit(limit)
-        ).scalars()
-        for run_id in list(ordered):
-            try:
-                with s.begin_nested():
-                    row = s.execute(
-                        update(_runs)
-                        .where(_runs.c.id == run_id, _runs.c.status == "pending")
-                        .values(
-                            status="running",
-                            worker_id=worker_id,
-                            lease_expires_at=now + lease_s,
-                            started_at=now,
-                            completed_at=None,
-                            attempt=_runs.c.attempt + 1,
-                        )
-                        .returning(
-                            _runs.c.id,
-                            _runs.c.handle,
-                            _runs.c.type,
-                            _runs.c.touchpoint,
-                            _runs.c.side_effecting,
-                            _runs.c.dry_run,
-                            _runs.c.attempt,
-                            _runs.c.max_attempts,
-                        )
-                    ).first()
-            except IntegrityError:
-                continue  # the account got busy: the partial unique index said no
-            if row is not None:
-                claimed.append(
-                    Claimed(
-                        id=row.id,
-                        handle=row.handle,
-                        type=row.type,
-                        touchpoint=row.touchpoint,
-                        side_effecting=bool(row.side_effecting),
-                        dry_run=bool(row.dry_run),
-                        attempt=row.attempt,
-                        max_attempts=row.max_attempts,
-                    )
+    heads = [row[0] for row in conn.execute(_CANDIDATES, {"now": now})]
+    if not heads:
+        return []
+    marks = ",".join("?" * len(heads))
+    ordered = conn.execute(
+        f"SELECT id FROM runs WHERE id IN ({marks}) ORDER BY priority DESC, id LIMIT ?",
+        (*heads, limit),
+    ).fetchall()
+    claimed = []
+    for (run_id,) in ordered:
+        try:
+            row = conn.execute(_CLAIM, (worker_id, now + lease_s, now, run_id)).fetchone()
+        except sqlite3.IntegrityError:
+            continue  # the account got busy: the partial unique index said no
+        if row is not None:
+            claimed.append(
+                Claimed(
+                    id=row["id"],
+                    handle=row["handle"],
+                    type=row["type"],
+                    touchpoint=json.loads(row["touchpoint"]),
+                    side_effecting=bool(row["side_effecting"]),
+                    dry_run=bool(row["dry_run"]),
+                    attempt=row["attempt"],
+                    max_attempts=row["max_attempts"],
                 )
+            )
     return claimed
 
 
-def heartbeat(db: Database, run_ids: list[int], worker_id: str, lease_until: float) -> int:
-    """Extend the leases of runs this worker still owns; returns how many it still owns."""
-    if not run_ids:
-        return 0
-    with db.write() as s:
-        result = s.execute(
-            update(_runs)
-            .where(
-                _runs.c.id.in_(run_ids),
-                _runs.c.status == "running",
-                _runs.c.worker_id == worker_id,
-            )
-            .values(lease_expires_at=lease_until)
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+def claim(db: Database, *, now: float, limit: int, worker_id: str, lease_s: float) -> list[Claimed]:
+    """Atomically take up to `limit` runs, at most one per account, highest-oldest first."""
+    if limit <= 0:
+        return []
+    with db.raw_write() as conn:
+        return _claim(conn, now, limit, worker_id, lease_s)
 
 
 def _set_account_status(
-    s: Session, handle: str, status: str, reason: str | None, now: float
+    conn: sqlite3.Connection, handle: str, status: str, reason: str | None, now: float
 ) -> None:
-    s.execute(
-        update(_accounts)
-        .where(_accounts.c.handle == handle, _accounts.c.status != "disabled")
-        .values(status=status, status_reason=reason, updated_at=now)
+    conn.execute(
+        "UPDATE accounts SET status = ?, status_reason = ?, updated_at = ?"
+        " WHERE handle = ? AND status != 'disabled'",
+        (status, reason, now, handle),
     )
 
 
-def complete(
+def _finish(
+    conn: sqlite3.Connection, outcome: Outcome, worker_id: str, now: float, retry_base_s: float
+) -> str | None:
+    current = conn.execute(
+        "SELECT handle, type, attempt, max_attempts FROM runs"
+        " WHERE id = ? AND status = 'running' AND worker_id = ?",
+        (outcome.run_id, worker_id),
+    ).fetchone()
+    if current is None:
+        return None  # the lease lapsed and another worker recovered the run
+    if outcome.code is None:
+        conn.execute(
+            "UPDATE runs SET status = 'completed', result = ?, error_code = NULL, error = NULL,"
+            " retryable = NULL, lease_expires_at = NULL, completed_at = ? WHERE id = ?",
+            (_json(outcome.result or {}), now, outcome.run_id),
+        )
+        if current["type"] == LOGIN_TYPE:
+            _set_account_status(conn, current["handle"], "active", None, now)
+            conn.execute(
+                "UPDATE accounts SET last_login_at = ? WHERE handle = ?", (now, current["handle"])
+            )
+        return "completed"
+    retry = outcome.retryable and current["attempt"] < current["max_attempts"]
+    common = (outcome.code, outcome.message, outcome.retryable, _json(outcome.artifacts))
+    if retry:
+        backoff = retry_base_s * (2 ** (current["attempt"] - 1))
+        conn.execute(
+            "UPDATE runs SET status = 'pending', error_code = ?, error = ?, retryable = ?,"
+            " artifacts = ?, lease_expires_at = NULL, worker_id = NULL, not_before = ?"
+            " WHERE id = ?",
+            (*common, now + backoff, outcome.run_id),
+        )
+    else:
+        conn.execute(
+            "UPDATE runs SET status = 'failed', error_code = ?, error = ?, retryable = ?,"
+            " artifacts = ?, lease_expires_at = NULL, completed_at = ? WHERE id = ?",
+            (*common, now, outcome.run_id),
+        )
+    effect = ACCOUNT_STATUS_ON_ERROR.get(outcome.code)
+    if effect is not None:
+        reason = f"{effect[1]} (run {outcome.run_id})"
+        _set_account_status(conn, current["handle"], effect[0], reason, now)
+    return "pending" if retry else "failed"
+
+
+def finish_and_claim(
     db: Database,
-    run_id: int,
-    worker_id: str,
-    result: dict[str, Any],
+    outcomes: Sequence[Outcome],
+    *,
     now: float,
-) -> bool:
+    limit: int,
+    worker_id: str,
+    lease_s: float,
+    retry_base_s: float,
+) -> tuple[list[str | None], list[Claimed]]:
+    """Record how runs ended and claim the next ones, in one transaction.
+
+    Returns each outcome's new run status (None if the lease was lost) and the claimed runs.
+    A retryable failure is re-queued with exponential backoff while attempts remain;
+    account-level codes change the account's status in the same transaction.
+    """
+    with db.raw_write() as conn:
+        statuses = [_finish(conn, o, worker_id, now, retry_base_s) for o in outcomes]
+        return statuses, _claim(conn, now, limit, worker_id, lease_s)
+
+
+def complete(db: Database, run_id: int, worker_id: str, result: dict[str, Any], now: float) -> bool:
     """Mark an owned run completed; a successful login makes its account active."""
-    with db.write() as s:
-        row = s.execute(
-            update(_runs)
-            .where(
-                _runs.c.id == run_id, _runs.c.status == "running", _runs.c.worker_id == worker_id
-            )
-            .values(
-                status="completed",
-                result=result,
-                error_code=None,
-                error=None,
-                retryable=None,
-                lease_expires_at=None,
-                completed_at=now,
-            )
-            .returning(_runs.c.handle, _runs.c.type)
-        ).first()
-        if row is None:
-            return False
-        if row.type == LOGIN_TYPE:
-            _set_account_status(s, row.handle, "active", None, now)
-            s.execute(
-                update(_accounts).where(_accounts.c.handle == row.handle).values(last_login_at=now)
-            )
-        return True
+    statuses, _ = finish_and_claim(
+        db,
+        [Outcome(run_id, result=result)],
+        now=now,
+        limit=0,
+        worker_id=worker_id,
+        lease_s=0,
+        retry_base_s=0,
+    )
+    return statuses[0] == "completed"
 
 
 def fail(
@@ -283,37 +323,63 @@ def fail(
     retry_base_s: float,
     artifacts: list[str] | None = None,
 ) -> str | None:
-    """Record a failure: re-queue with backoff if retryable and attempts remain, else fail.
+    """Record a failure (see finish_and_claim); returns the run's new status."""
+    outcome = Outcome(run_id, None, code, message, retryable, artifacts or [])
+    statuses, _ = finish_and_claim(
+        db, [outcome], now=now, limit=0, worker_id=worker_id, lease_s=0, retry_base_s=retry_base_s
+    )
+    return statuses[0]
 
-    Account-level codes change the account's status in the same transaction.
-    Returns the run's new status, or None if this worker no longer owned it.
-    """
-    with db.write() as s:
-        current = s.execute(
-            select(_runs.c.handle, _runs.c.attempt, _runs.c.max_attempts).where(
-                _runs.c.id == run_id, _runs.c.status == "running", _runs.c.worker_id == worker_id
-            )
-        ).first()
-        if current is None:
-            return None
-        retry = retryable and current.attempt < current.max_attempts
-        values: dict[str, Any] = {
-            "error_code": code,
-            "error": message,
-            "retryable": retryable,
-            "lease_expires_at": None,
-            "artifacts": artifacts or [],
-        }
-        if retry:
-            backoff = retry_base_s * (2 ** (current.attempt - 1))
-            values.update(status="pending", worker_id=None, not_before=now + backoff)
-        else:
-            values.update(status="failed", completed_at=now)
-        s.execute(update(_runs).where(_runs.c.id == run_id).values(**values))
-        effect = ACCOUNT_STATUS_ON_ERROR.get(code)
-        if effect is not None:
-            _set_account_status(s, current.handle, effect[0], f"{effect[1]} (run {run_id})", now)
-        return str(values["status"])
+
+def heartbeat(db: Database, run_ids: Iterable[int], worker_id: str, lease_until: float) -> int:
+    """Extend the leases of runs this worker still owns; returns how many it still owns."""
+    ids = list(run_ids)
+    if not ids:
+        return 0
+    marks = ",".join("?" * len(ids))
+    with db.raw_write() as conn:
+        cursor = conn.execute(
+            f"UPDATE runs SET lease_expires_at = ? WHERE id IN ({marks})"
+            " AND status = 'running' AND worker_id = ?",
+            (lease_until, *ids, worker_id),
+        )
+        return cursor.rowcount
+
+
+def _release(conn: sqlite3.Connection, row: sqlite3.Row, now: float, reason: str) -> str:
+    if row["side_effecting"]:
+        conn.execute(
+            "UPDATE runs SET status = 'interrupted', error_code = ?, error = ?, retryable = 0,"
+            " lease_expires_at = NULL, completed_at = ? WHERE id = ?",
+            (
+                ErrorCode.INTERRUPTED.value,
+                f"{reason}; the action may or may not have happened, so it is not re-run",
+                now,
+                row["id"],
+            ),
+        )
+        return "interrupted"
+    if row["attempt"] >= row["max_attempts"]:
+        conn.execute(
+            "UPDATE runs SET status = 'failed', error_code = ?, error = ?, retryable = 0,"
+            " lease_expires_at = NULL, completed_at = ? WHERE id = ?",
+            (
+                ErrorCode.INTERRUPTED.value,
+                f"{reason} on every one of {row['attempt']} attempts",
+                now,
+                row["id"],
+            ),
+        )
+        return "failed"
+    conn.execute(
+        "UPDATE runs SET status = 'pending', worker_id = NULL, lease_expires_at = NULL,"
+        " not_before = ?, error = ? WHERE id = ?",
+        (now, f"{reason}; re-queued (read-only)", row["id"]),
+    )
+    return "pending"
+
+
+_RELEASE_COLUMNS = "id, side_effecting, attempt, max_attempts"
 
 
 def release(db: Database, run_id: int, worker_id: str, now: float, reason: str) -> str | None:
@@ -322,108 +388,67 @@ def release(db: Database, run_id: int, worker_id: str, now: float, reason: str) 
     A side-effecting run becomes `interrupted` (never silently re-executed); a read-only
     one is re-queued.
     """
-    with db.write() as s:
-        row = s.execute(
-            select(_runs.c.side_effecting).where(
-                _runs.c.id == run_id, _runs.c.status == "running", _runs.c.worker_id == worker_id
-            )
-        ).first()
-        if row is None:
-            return None
-        status = _release_values(bool(row.side_effecting), now, reason)
-        s.execute(update(_runs).where(_runs.c.id == run_id).values(**status))
-        return str(status["status"])
-
-
-def _release_values(side_effecting: bool, now: float, reason: str) -> dict[str, Any]:
-    if side_effecting:
-        return {
-            "status": "interrupted",
-            "error_code": ErrorCode.INTERRUPTED.value,
-            "error": f"{reason}; the action may or may not have happened, so it is not re-run",
-            "retryable": False,
-            "lease_expires_at": None,
-            "completed_at": now,
-        }
-    return {
-        "status": "pending",
-        "worker_id": None,
-        "lease_expires_at": None,
-        "not_before": now,
-        "error": f"{reason}; re-queued (read-only)",
-    }
+    with db.raw_write() as conn:
+        row = conn.execute(
+            f"SELECT {_RELEASE_COLUMNS} FROM runs"
+            " WHERE id = ? AND status = 'running' AND worker_id = ?",
+            (run_id, worker_id),
+        ).fetchone()
+        return None if row is None else _release(conn, row, now, reason)
 
 
 def reap_expired(db: Database, now: float) -> list[tuple[int, str]]:
-    """Recover runs whose worker died: leases that lapsed. Returns (run_id, new status)."""
-    with db.write() as s:
-        rows = s.execute(
-            select(_runs.c.id, _runs.c.side_effecting, _runs.c.attempt, _runs.c.max_attempts).where(
-                _runs.c.status == "running", _runs.c.lease_expires_at < now
-            )
-        ).all()
-        out: list[tuple[int, str]] = []
-        for row in rows:
-            reason = "the worker running it stopped (lease expired)"
-            values = _release_values(bool(row.side_effecting), now, reason)
-            if not row.side_effecting and row.attempt >= row.max_attempts:
-                values = {
-                    "status": "failed",
-                    "error_code": ErrorCode.INTERRUPTED.value,
-                    "error": f"{reason} on every one of {row.attempt} attempts",
-                    "retryable": False,
-                    "lease_expires_at": None,
-                    "completed_at": now,
-                }
-            s.execute(update(_runs).where(_runs.c.id == row.id).values(**values))
-            out.append((row.id, str(values["status"])))
-        return out
+    """Recover runs whose worker died (lapsed leases). Returns (run_id, new status)."""
+    with db.raw_write() as conn:
+        rows = conn.execute(
+            f"SELECT {_RELEASE_COLUMNS} FROM runs"
+            " WHERE status = 'running' AND lease_expires_at < ?",
+            (now,),
+        ).fetchall()
+        reason = "the worker running it stopped (lease expired)"
+        return [(row["id"], _release(conn, row, now, reason)) for row in rows]
 
 
-def cancel(db: Database, run_id: int, now: float) -> Run | None:
-    """Cancel a pending run. Returns None if unknown; raises NotCancelable if it already started."""
-    with db.write() as s:
-        run = s.get(Run, run_id)
-        if run is None:
+def cancel(db: Database, run_id: int, now: float) -> sqlite3.Row | None:
+    """Cancel a pending run. Returns None if unknown; raises NotCancelable if it started."""
+    with db.raw_write() as conn:
+        row = conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
             return None
-        if run.status == "canceled":
-            return run
-        if run.status != "pending":
-            raise NotCancelable(f"run {run_id} is {run.status}; only pending runs can be canceled")
-        run.status = "canceled"
-        run.error_code = ErrorCode.CANCELED.value
-        run.error = "canceled by the client"
-        run.retryable = False
-        run.completed_at = now
-        return run
+        if row["status"] not in ("pending", "canceled"):
+            raise NotCancelable(
+                f"run {run_id} is {row['status']}; only pending runs can be canceled"
+            )
+        if row["status"] == "pending":
+            conn.execute(
+                "UPDATE runs SET status = 'canceled', error_code = ?, error = ?, retryable = 0,"
+                " completed_at = ? WHERE id = ?",
+                (ErrorCode.CANCELED.value, "canceled by the client", now, run_id),
+            )
+        result: sqlite3.Row = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return result
 
 
-def cancel_pending_for_account(s: Session, handle: str, now: float, reason: str) -> int:
+def cancel_pending_for_account(
+    conn: sqlite3.Connection, handle: str, now: float, reason: str
+) -> int:
     """Cancel every pending run of an account (inside the caller's transaction)."""
-    result = s.execute(
-        update(_runs)
-        .where(_runs.c.handle == handle, _runs.c.status == "pending")
-        .values(
-            status="canceled",
-            error_code=ErrorCode.CANCELED.value,
-            error=reason,
-            retryable=False,
-            completed_at=now,
-        )
+    cursor = conn.execute(
+        "UPDATE runs SET status = 'canceled', error_code = ?, error = ?, retryable = 0,"
+        " completed_at = ? WHERE handle = ? AND status = 'pending'",
+        (ErrorCode.CANCELED.value, reason, now, handle),
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return cursor.rowcount
 
 
 def next_due(db: Database, now: float) -> float | None:
     """The earliest future moment the executor has something to do: a not_before or a lease."""
-    with db.read() as s:
-        due = s.execute(
-            select(func.min(_runs.c.not_before)).where(
-                _runs.c.status == "pending", _runs.c.not_before > now
-            )
-        ).scalar()
-        lease = s.execute(
-            select(func.min(_runs.c.lease_expires_at)).where(_runs.c.status == "running")
-        ).scalar()
+    with db.raw_read() as conn:
+        due = conn.execute(
+            "SELECT min(not_before) FROM runs WHERE status = 'pending' AND not_before > ?", (now,)
+        ).fetchone()[0]
+        lease = conn.execute(
+            "SELECT min(lease_expires_at) FROM runs WHERE status = 'running'"
+        ).fetchone()[0]
     times = [t for t in (due, lease) if t is not None]
     return min(times) if times else None

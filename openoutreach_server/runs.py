@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, text
-from sqlalchemy.orm import Session
-
-from openoutreach_server.db.models import Account, Run
 from openoutreach_server.schemas import RunOut, RunPage, to_datetime
+
+# "queued behind N runs" stops counting here: the count must not cost more per request
+# as an account's backlog grows.
+_AHEAD_CAP = 100
 
 
 def _fmt(ts: float) -> str:
@@ -17,84 +19,98 @@ def _fmt(ts: float) -> str:
 
 
 def waiting_reason(
-    s: Session, run: Run, now: float, cache: dict[str, Any] | None = None
+    conn: sqlite3.Connection,
+    run: sqlite3.Row,
+    now: float,
+    cache: dict[str, Any] | None = None,
 ) -> str | None:
     """Why a pending run has not started yet, derived from the database (never stored)."""
-    if run.status != "pending":
+    if run["status"] != "pending":
         return None
-    if run.not_before > now:
-        if run.error_code and run.attempt > 0:
-            return f"retry after {run.error_code}: not before {_fmt(run.not_before)}"
-        return f"not_before: starts at {_fmt(run.not_before)}"
+    if run["not_before"] > now:
+        if run["error_code"] and run["attempt"] > 0:
+            return f"retry after {run['error_code']}: not before {_fmt(run['not_before'])}"
+        return f"not_before: starts at {_fmt(run['not_before'])}"
     cache = {} if cache is None else cache
-    key = f"acct:{run.handle}"
+    handle = run["handle"]
+    key = f"acct:{handle}"
     if key not in cache:
-        cache[key] = s.get(Account, run.handle)
-    account: Account | None = cache[key]
+        cache[key] = conn.execute(
+            "SELECT status, status_reason FROM accounts WHERE handle = ?", (handle,)
+        ).fetchone()
+    account = cache[key]
     if account is None:
         return "account does not exist"
-    if account.status != "active" and run.type != "login":
-        reason = f": {account.status_reason}" if account.status_reason else ""
-        return f"account {account.status}{reason}"
-    busy_key = f"busy:{run.handle}"
+    if account["status"] != "active" and run["type"] != "login":
+        reason = f": {account['status_reason']}" if account["status_reason"] else ""
+        return f"account {account['status']}{reason}"
+    busy_key = f"busy:{handle}"
     if busy_key not in cache:
-        cache[busy_key] = s.scalars(
-            select(Run.id).where(Run.handle == run.handle, Run.status == "running")
-        ).first()
+        busy = conn.execute(
+            "SELECT id FROM runs WHERE handle = ? AND status = 'running'", (handle,)
+        ).fetchone()
+        cache[busy_key] = busy[0] if busy else None
     if cache[busy_key] is not None:
         return f"account busy with run {cache[busy_key]}"
-    ahead = s.scalar(
-        select(func.count())
-        .select_from(Run)
-        .where(
-            Run.handle == run.handle,
-            Run.status == "pending",
-            Run.not_before <= now,
-            (Run.priority > run.priority) | ((Run.priority == run.priority) & (Run.id < run.id)),
-        )
-    )
+    # Walk the account's queue in claim order, at most _AHEAD_CAP entries.
+    ahead = 0
+    for other in conn.execute(
+        "SELECT id, not_before FROM runs INDEXED BY ix_runs_claim"
+        " WHERE handle = ? AND status = 'pending' ORDER BY priority DESC, id LIMIT ?",
+        (handle, _AHEAD_CAP + 1),
+    ):
+        if other["id"] == run["id"]:
+            break
+        ahead += other["not_before"] <= now
+    else:
+        return f"queued behind {_AHEAD_CAP}+ runs of this account"
     if ahead:
         return f"queued behind {ahead} run(s) of this account"
     return "ready: waiting for a free session or a worker"
 
 
-def to_out(run: Run, reason: str | None = None) -> RunOut:
-    """The public view of a run."""
-    duration = None
-    if run.started_at is not None and run.completed_at is not None:
-        duration = round((run.completed_at - run.started_at) * 1000)
+def to_out(row: sqlite3.Row, reason: str | None = None) -> RunOut:
+    """The public view of a run row."""
+    started, completed = row["started_at"], row["completed_at"]
+    duration = round((completed - started) * 1000) if started and completed else None
+    retryable = row["retryable"]
     return RunOut(
-        run_id=run.id,
-        handle=run.handle,
-        touchpoint=run.touchpoint,
-        status=run.status,  # type: ignore[arg-type]
-        dry_run=run.dry_run,
-        result=run.result,
-        error_code=run.error_code,
-        error=run.error,
-        retryable=run.retryable,
-        attempt=run.attempt,
-        max_attempts=run.max_attempts,
-        priority=run.priority,
+        run_id=row["id"],
+        handle=row["handle"],
+        touchpoint=json.loads(row["touchpoint"]),
+        status=row["status"],
+        dry_run=bool(row["dry_run"]),
+        result=json.loads(row["result"]) if row["result"] else None,
+        error_code=row["error_code"],
+        error=row["error"],
+        retryable=None if retryable is None else bool(retryable),
+        attempt=row["attempt"],
+        max_attempts=row["max_attempts"],
+        priority=row["priority"],
         waiting_reason=reason,
-        not_before=to_datetime(run.not_before),
-        tags=list(run.tags or []),
-        created_at=to_datetime(run.created_at),  # type: ignore[arg-type]
-        started_at=to_datetime(run.started_at),
-        completed_at=to_datetime(run.completed_at),
+        not_before=to_datetime(row["not_before"]),
+        tags=json.loads(row["tags"] or "[]"),
+        created_at=to_datetime(row["created_at"]),  # type: ignore[arg-type]
+        started_at=to_datetime(started),
+        completed_at=to_datetime(completed),
         duration_ms=duration,
-        artifacts=list(run.artifacts or []),
+        artifacts=json.loads(row["artifacts"] or "[]"),
     )
 
 
-def get(s: Session, run_id: int, now: float) -> RunOut | None:
+def render(conn: sqlite3.Connection, row: sqlite3.Row, now: float) -> RunOut:
+    """A run row with its waiting reason."""
+    return to_out(row, waiting_reason(conn, row, now))
+
+
+def get(conn: sqlite3.Connection, run_id: int, now: float) -> RunOut | None:
     """One run with its waiting reason."""
-    run = s.get(Run, run_id)
-    return None if run is None else to_out(run, waiting_reason(s, run, now))
+    row = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+    return None if row is None else render(conn, row, now)
 
 
 def list_page(
-    s: Session,
+    conn: sqlite3.Connection,
     now: float,
     *,
     handle: str | None = None,
@@ -107,28 +123,26 @@ def list_page(
     limit: int = 50,
 ) -> RunPage:
     """Newest first; the cursor is the last run id of the previous page."""
-    conditions = []
-    if handle is not None:
-        conditions.append(Run.handle == handle)
-    if status is not None:
-        conditions.append(Run.status == status)
-    if type_ is not None:
-        conditions.append(Run.type == type_)
-    if tag is not None:
-        each = func.json_each(Run.tags).table_valued("value")
-        conditions.append(exists(select(text("1")).select_from(each).where(each.c.value == tag)))
-    if created_after is not None:
-        conditions.append(Run.created_at >= created_after)
-    if created_before is not None:
-        conditions.append(Run.created_at < created_before)
-    if cursor is not None:
-        conditions.append(Run.id < cursor)
-    query = select(Run).order_by(Run.id.desc()).limit(limit + 1)
-    if conditions:
-        query = query.where(and_(*conditions))
-    rows = list(s.scalars(query))
+    where: list[str] = []
+    params: list[Any] = []
+    for clause, value in (
+        ("handle = ?", handle),
+        ("status = ?", status),
+        ("type = ?", type_),
+        ("EXISTS (SELECT 1 FROM json_each(runs.tags) WHERE value = ?)", tag),
+        ("created_at >= ?", created_after),
+        ("created_at < ?", created_before),
+        ("id < ?", cursor),
+    ):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    sql = "SELECT * FROM runs"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    rows = conn.execute(sql + " ORDER BY id DESC LIMIT ?", (*params, limit + 1)).fetchall()
     more = len(rows) > limit
     rows = rows[:limit]
     cache: dict[str, Any] = {}
-    items = [to_out(r, waiting_reason(s, r, now, cache)) for r in rows]
-    return RunPage(items=items, next_cursor=str(rows[-1].id) if more and rows else None)
+    items = [to_out(r, waiting_reason(conn, r, now, cache)) for r in rows]
+    return RunPage(items=items, next_cursor=str(rows[-1]["id"]) if more and rows else None)

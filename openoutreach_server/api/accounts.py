@@ -108,8 +108,8 @@ async def login_account(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
     while True:
-        with ctx.db.read() as s:
-            out = runs.get(s, run.id, ctx.clock.now())
+        with ctx.db.raw_read() as conn:
+            out = runs.get(conn, run["id"], ctx.clock.now())
         assert out is not None
         if out.status not in ("pending", "running") or loop.time() >= deadline:
             break

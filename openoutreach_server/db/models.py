@@ -77,6 +77,13 @@ class Run(Base):
         ),
         # Serves the claim: the head of one account's queue in priority order.
         Index("ix_runs_claim", "handle", "status", text("priority DESC"), "id"),
+        # Login runs of accounts that are not active (their other runs must wait).
+        Index(
+            "ix_runs_pending_login",
+            "handle",
+            "id",
+            sqlite_where=text("status = 'pending' AND type = 'login'"),
+        ),
         Index("ix_runs_status_due", "status", "not_before"),
         Index("ix_runs_status_lease", "status", "lease_expires_at"),
         Index(

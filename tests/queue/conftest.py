@@ -34,7 +34,7 @@ def add_run(
         **kwargs,  # type: ignore[arg-type]
     )
     run, _ = queue.enqueue(db, new, now)
-    return run.id
+    return int(run["id"])
 
 
 def statuses(path: Path) -> dict[int, str]:
