@@ -44,6 +44,7 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_level="warning",
+        access_log=False,  # our own log lines say what happened to each run
         timeout_graceful_shutdown=int(settings.shutdown_grace_s) + 5,
     )
 

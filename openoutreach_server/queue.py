@@ -119,34 +119,46 @@ def enqueue(
     Returns (row, created). Raises IdempotencyConflict for a reused key with another body.
     """
     with db.raw_write() as conn:
-        if idempotency_key is not None:
-            existing = conn.execute(
-                "SELECT * FROM runs WHERE idempotency_key = ?", (idempotency_key,)
-            ).fetchone()
-            if existing is not None:
-                if existing["request_hash"] != body_hash:
-                    raise IdempotencyConflict(existing["id"])
-                return existing, False
-        row = conn.execute(
-            _INSERT,
-            (
-                new.handle,
-                new.type,
-                _json(new.touchpoint),
-                new.side_effecting,
-                new.dry_run,
-                new.priority,
-                new.not_before if new.not_before is not None else now,
-                _json(new.tags),
-                new.callback_url,
-                new.on_quota,
-                idempotency_key,
-                body_hash,
-                new.max_attempts,
-                now,
-            ),
+        return enqueue_in(conn, new, now, idempotency_key=idempotency_key, body_hash=body_hash)
+
+
+def enqueue_in(
+    conn: sqlite3.Connection,
+    new: NewRun,
+    now: float,
+    *,
+    idempotency_key: str | None = None,
+    body_hash: str | None = None,
+) -> tuple[sqlite3.Row, bool]:
+    """`enqueue` inside the caller's write transaction."""
+    if idempotency_key is not None:
+        existing = conn.execute(
+            "SELECT * FROM runs WHERE idempotency_key = ?", (idempotency_key,)
         ).fetchone()
-        return row, True
+        if existing is not None:
+            if existing["request_hash"] != body_hash:
+                raise IdempotencyConflict(existing["id"])
+            return existing, False
+    row = conn.execute(
+        _INSERT,
+        (
+            new.handle,
+            new.type,
+            _json(new.touchpoint),
+            new.side_effecting,
+            new.dry_run,
+            new.priority,
+            new.not_before if new.not_before is not None else now,
+            _json(new.tags),
+            new.callback_url,
+            new.on_quota,
+            idempotency_key,
+            body_hash,
+            new.max_attempts,
+            now,
+        ),
+    ).fetchone()
+    return row, True
 
 
 # Heads of the queues of accounts that may run now: active accounts run anything, other

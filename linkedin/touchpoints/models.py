@@ -39,6 +39,10 @@ def check_linkedin_url(url: str, base_url: str) -> str:
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
+    def linkedin_urls(self) -> dict[str, str]:
+        """URL fields the browser will open, by field name (checked against the host)."""
+        return {}
+
 
 class _ProfileInput(_Input):
     profile_url: str = Field(
@@ -59,6 +63,10 @@ class _ProfileInput(_Input):
             check_linkedin_url(value, base)
         profile_public_id(value)
         return value
+
+    def linkedin_urls(self) -> dict[str, str]:
+        """URL fields the browser will open, by field name (checked against the host)."""
+        return {"profile_url": self.profile_url}
 
 
 class VisitInput(_ProfileInput):

@@ -14,15 +14,18 @@ from openoutreach_server.context import ServerContext
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
-def get_ctx(request: Request) -> ServerContext:
+async def get_ctx(request: Request) -> ServerContext:
     """The server context stored on the app."""
     ctx: ServerContext = request.app.state.ctx
     return ctx
 
 
-def require_key(request: Request, key: Annotated[str | None, Security(_api_key)] = None) -> None:
+async def require_key(
+    request: Request, key: Annotated[str | None, Security(_api_key)] = None
+) -> None:
     """Reject requests without a valid X-API-Key (constant-time comparison)."""
-    ctx = get_ctx(request)
+    # Async: a plain `def` dependency costs a thread-pool round trip per request.
+    ctx: ServerContext = request.app.state.ctx
     presented = (key or "").encode()
     ok = False
     for accepted in ctx.api_keys:

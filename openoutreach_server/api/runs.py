@@ -9,12 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
-from pydantic import ValidationError
 
-from linkedin.touchpoints.models import SIDE_EFFECTING, TOUCHPOINT_TYPES, parse_touchpoint
+from linkedin.touchpoints.models import SIDE_EFFECTING, TOUCHPOINT_TYPES, check_linkedin_url
 from openoutreach_server import queue, runs
 from openoutreach_server.api.deps import Ctx
-from openoutreach_server.api.problems import ApiError, validation_errors
+from openoutreach_server.api.problems import ApiError
 from openoutreach_server.schemas import RunCreate, RunOut, RunPage, RunStatus
 
 router = APIRouter(prefix="/runs", tags=["runs"])
@@ -48,19 +47,17 @@ async def create_run(
     """Queue one run; the same Idempotency-Key with the same body returns the same run."""
     # Async on purpose: this is the hot path, and a few SQLite statements cost less than
     # handing the request to a worker thread and back.
-    try:
-        touchpoint = parse_touchpoint(
-            body.touchpoint.model_dump(mode="json"), ctx.settings.linkedin_base_url
-        )
-    except ValidationError as exc:
-        errors = validation_errors(list(exc.errors()), prefix=("touchpoint",))
+    touchpoint = body.touchpoint
+    errors = []
+    for field, url in touchpoint.linkedin_urls().items():
+        try:
+            check_linkedin_url(url, ctx.settings.linkedin_base_url)
+        except ValueError as exc:
+            errors.append({"field": f"touchpoint.{field}", "message": str(exc)})
+    if errors:
         raise ApiError(
             422, "Invalid input", "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors
-        ) from exc
-    with ctx.db.raw_read() as conn:
-        known = conn.execute("SELECT 1 FROM accounts WHERE handle = ?", (body.handle,)).fetchone()
-    if known is None:
-        raise _invalid("handle", f"no account {body.handle!r}; create it with POST /accounts")
+        )
     new = queue.NewRun(
         handle=body.handle,
         type=touchpoint.type,
@@ -74,22 +71,27 @@ async def create_run(
         on_quota=body.on_quota,
         max_attempts=ctx.settings.max_attempts,
     )
-    digest = queue.request_hash(body.model_dump(mode="json"))
+    digest = queue.request_hash(body.model_dump(mode="json")) if idempotency_key else None
     now = ctx.clock.now()
-    try:
-        row, created = queue.enqueue(
-            ctx.db, new, now, idempotency_key=idempotency_key, body_hash=digest
-        )
-    except queue.IdempotencyConflict as exc:
-        raise ApiError(
-            409,
-            "Conflict",
-            f"Idempotency-Key was already used for run {exc.run_id} with a different body",
-        ) from exc
+    with ctx.db.raw_write() as conn:
+        if (
+            conn.execute("SELECT 1 FROM accounts WHERE handle = ?", (body.handle,)).fetchone()
+            is None
+        ):
+            raise _invalid("handle", f"no account {body.handle!r}; create it with POST /accounts")
+        try:
+            row, created = queue.enqueue_in(
+                conn, new, now, idempotency_key=idempotency_key, body_hash=digest
+            )
+        except queue.IdempotencyConflict as exc:
+            raise ApiError(
+                409,
+                "Conflict",
+                f"Idempotency-Key was already used for run {exc.run_id} with a different body",
+            ) from exc
+        out = runs.render(conn, row, now)
     if created:
         ctx.notify()
-    with ctx.db.raw_read() as conn:
-        out = runs.render(conn, row, now)
     # Already a RunOut: skip FastAPI's second validation of the response.
     return Response(
         out.model_dump_json(), status_code=201 if created else 200, media_type="application/json"
