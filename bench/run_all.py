@@ -179,8 +179,8 @@ def render() -> str:
         "",
         "### Findings",
         "",
-        "See the *Findings* section below (written by hand after profiling; the numbers above"
-        " are regenerated on every run).",
+        "See *Findings and what changed* below (written by hand after profiling; the numbers"
+        " above are regenerated on every run).",
         END,
     ]
     return "\n".join(lines) + "\n"
