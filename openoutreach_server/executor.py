@@ -57,6 +57,7 @@ class Executor:
         self._stopping = False
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._outcomes: list[queue.Outcome] = []
+        self._claims: dict[int, tuple[queue.Claimed, float]] = {}  # for the outcome's log line
         self._loop_task: asyncio.Task[None] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
         self._listener = WakeListener(settings.wake_dir, self.worker_id)
@@ -129,15 +130,22 @@ class Executor:
             retry_base_s=self.settings.retry_base_s,
         )
         for outcome, status in zip(outcomes, statuses, strict=True):
-            log = logger.bind(run_id=outcome.run_id)
+            run, started = self._claims.pop(outcome.run_id)
+            log = logger.bind(run_id=run.id, handle=run.handle)
+            took = (time.monotonic() - started) * 1000
             if status is None:
-                log.warning(
-                    "run {} finished after its lease was lost; outcome dropped", outcome.run_id
-                )
+                log.warning("{} finished after its lease was lost; outcome dropped", run.type)
             elif outcome.code is None:
-                log.info("run {} completed", outcome.run_id)
+                log.info("{} completed in {:.0f} ms", run.type, took)
             else:
-                log.info("run {} {}: {} {}", outcome.run_id, status, outcome.code, outcome.message)
+                log.info(
+                    "{} {} in {:.0f} ms: {} {}",
+                    run.type,
+                    status,
+                    took,
+                    outcome.code,
+                    outcome.message,
+                )
         return claimed
 
     async def _sleep_until_due(self) -> None:
@@ -178,21 +186,22 @@ class Executor:
 
     async def _execute(self, run: queue.Claimed) -> None:
         log = logger.bind(run_id=run.id, handle=run.handle)
-        log.debug("run {} started ({}, attempt {})", run.id, run.type, run.attempt)
+        log.debug("{} started (attempt {})", run.type, run.attempt)
         self.idle.clear()
-        started = time.monotonic()
+        self._claims[run.id] = (run, time.monotonic())
         try:
             async with asyncio.timeout(self.settings.run_timeout_s):
                 result = await self.run_fn(run)
             outcome = queue.Outcome(run.id, result=result)
         except asyncio.CancelledError:
             self._tasks.pop(run.id, None)
+            self._claims.pop(run.id, None)
             status = await asyncio.shield(
                 self._db(
                     queue.release, self.db, run.id, self.worker_id, self.clock.now(), "stopped"
                 )
             )
-            log.warning("run {} stopped mid-action: {}", run.id, status)
+            log.warning("{} stopped mid-action: {}", run.type, status)
             raise
         except TouchpointError as exc:
             artifacts = list(exc.details.get("artifacts", []))
@@ -203,14 +212,13 @@ class Executor:
             outcome = queue.Outcome(run.id, None, ErrorCode.NAVIGATION_TIMEOUT, message, True)
         except Exception as exc:
             # Not swallowed: the run fails with the traceback kept as an artifact.
-            log.exception("run {} crashed", run.id)
+            log.exception("{} crashed", run.type)
             names = []
             if self._artifacts_writer is not None:
                 trace = traceback.format_exc().encode()
                 names.append(self._artifacts_writer(run.id, "traceback.txt", trace))
             message = f"unexpected error: {type(exc).__name__}: {exc}"
             outcome = queue.Outcome(run.id, None, ErrorCode.INTERNAL_ERROR, message, False, names)
-        log.debug("run {} took {:.0f} ms", run.id, (time.monotonic() - started) * 1000)
         self._tasks.pop(run.id, None)
         self._outcomes.append(outcome)
         self._wake.set()
