@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from linkedin_sim import SimServer
 from openoutreach_server.config import Settings
 from openoutreach_server.main import create_app
 from tests.support.live import LiveServer
@@ -54,3 +55,17 @@ def account(api: httpx.Client) -> str:
     response = api.post("/accounts", json={"handle": "jane", "li_at": "cookie-value"})
     assert response.status_code == 201, response.text
     return "jane"
+
+
+@pytest.fixture(scope="session")
+def sim_server() -> Iterator[SimServer]:
+    """The LinkedIn simulator on a free local port, shared by the whole session."""
+    with SimServer() as server:
+        yield server
+
+
+@pytest.fixture
+def sim(sim_server: SimServer) -> SimServer:
+    """The simulator, reset to its seed data (and no faults) for this test."""
+    sim_server.reset()
+    return sim_server

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
@@ -19,20 +19,6 @@ from linkedin_sim import SimServer
 DEMO_USER = "demo@example.com"
 DEMO_PASSWORD = "demo-password"
 DEMO_LI_AT = "sim-li-at-demo"
-
-
-@pytest.fixture(scope="session")
-def sim_server() -> Iterator[SimServer]:
-    """The LinkedIn simulator on a free local port, for the whole session."""
-    with SimServer() as server:
-        yield server
-
-
-@pytest.fixture
-def sim(sim_server: SimServer) -> SimServer:
-    """The simulator, reset to its seed data for this test."""
-    sim_server.reset()
-    return sim_server
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

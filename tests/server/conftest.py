@@ -16,20 +16,6 @@ from tests.conftest import API_KEY
 from tests.support.live import LiveServer
 
 
-@pytest.fixture(scope="module")
-def sim_module() -> Iterator[SimServer]:
-    """One simulator for the module."""
-    with SimServer() as server:
-        yield server
-
-
-@pytest.fixture
-def sim(sim_module: SimServer) -> SimServer:
-    """The simulator reset to its seed data."""
-    sim_module.reset()
-    return sim_module
-
-
 @pytest.fixture
 def sim_settings(settings: Settings, sim: SimServer) -> Settings:
     """Settings pointed at the simulator."""

@@ -64,6 +64,8 @@ class ServeProcess:
 
 @pytest.fixture
 def sim() -> Iterator[SimServer]:
+    """A simulator of its own: the request this test leaves sleeping in a fault must not
+    record a visit into another test's simulator later."""
     with SimServer() as server:
         yield server
 
