@@ -6,7 +6,15 @@ import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_BASE_URL = "https://www.linkedin.com"
 _PROFILE_PATH = re.compile(r"^/in/(?P<id>[^/?#]{1,200})/?$")
@@ -36,6 +44,21 @@ def check_linkedin_url(url: str, base_url: str) -> str:
     return url
 
 
+def validate_profile_url(value: str, info: ValidationInfo) -> str:
+    """Check a profile URL: its shape always, its host when the context names one."""
+    # Without a context (e.g. schema-level parsing) only the shape is checked; callers
+    # that act on the URL validate through parse_touchpoint() with the configured host.
+    base = (info.context or {}).get("base_url")
+    if base is None:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an absolute http(s) URL")
+    else:
+        check_linkedin_url(value, base)
+    profile_public_id(value)
+    return value
+
+
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
@@ -52,17 +75,7 @@ class _ProfileInput(_Input):
     @field_validator("profile_url")
     @classmethod
     def _profile_url(cls, value: str, info: ValidationInfo) -> str:
-        # Without a context (e.g. schema-level parsing) only the shape is checked; callers
-        # that act on the URL validate through parse_touchpoint() with the configured host.
-        base = (info.context or {}).get("base_url")
-        if base is None:
-            parts = urlsplit(value)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise ValueError("must be an absolute http(s) URL")
-        else:
-            check_linkedin_url(value, base)
-        profile_public_id(value)
-        return value
+        return validate_profile_url(value, info)
 
     def linkedin_urls(self) -> dict[str, str]:
         """URL fields the browser will open, by field name (checked against the host)."""
@@ -102,28 +115,36 @@ class VisitInput(_ProfileInput):
     )
 
 
+def check_exact_text(value: str, limit: int, *, units: str = "characters") -> str:
+    """Refuse text the browser could not deliver byte for byte.
+
+    A textarea or editor turns "\\r\\n" into "\\n" and drops other control characters;
+    a note box's maxlength counts UTF-16 units (an emoji is two).
+    """
+    if "\r" in value:
+        raise ValueError("must not contain carriage returns (\\r); use \\n for new lines")
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
+        raise ValueError("must not contain control characters other than \\n and \\t")
+    size = len(value.encode("utf-16-le")) // 2 if units == "UTF-16 units" else len(value)
+    if size > limit:
+        raise ValueError(f"must be at most {limit} {units} (it has {size})")
+    return value
+
+
 class ConnectInput(_ProfileInput):
     """Send an invitation, with an optional note used exactly as given."""
 
     type: Literal["connect"] = "connect"
     note: str | None = Field(
         default=None,
-        max_length=300,
-        description="Invitation note, sent byte for byte (newlines, emoji, spaces kept).",
+        description="Invitation note (<= 300 UTF-16 units: an emoji counts as 2), sent byte "
+        "for byte (newlines, emoji, spaces kept).",
     )
 
     @field_validator("note")
     @classmethod
     def _note(cls, value: str | None) -> str | None:
-        # A textarea turns "\r\n" into "\n", and its maxlength counts UTF-16 units (an emoji
-        # is two): either would change or cut the note, so refuse it up front.
-        if value is None:
-            return None
-        if "\r" in value:
-            raise ValueError("must not contain carriage returns (\\r); use \\n for new lines")
-        if len(value.encode("utf-16-le")) // 2 > 300:
-            raise ValueError("must fit LinkedIn's 300-unit note box (an emoji counts as 2)")
-        return value
+        return None if value is None else check_exact_text(value, 300, units="UTF-16 units")
 
     model_config = ConfigDict(
         extra="forbid",
@@ -139,12 +160,228 @@ class ConnectInput(_ProfileInput):
     )
 
 
-Touchpoint = Annotated[VisitInput | ConnectInput, Field(discriminator="type")]
-TOUCHPOINT_ADAPTER: TypeAdapter[VisitInput | ConnectInput] = TypeAdapter(Touchpoint)
-TOUCHPOINT_TYPES: tuple[str, ...] = ("visit", "connect")
+def _examples(*examples: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
 
 
-def parse_touchpoint(data: Any, base_url: str = DEFAULT_BASE_URL) -> VisitInput | ConnectInput:
+_JANE = "https://www.linkedin.com/in/jane-doe/"
+_POST = "https://www.linkedin.com/feed/update/urn:li:activity:7260000000000000001/"
+_POST_PATH = re.compile(r"^/feed/update/urn:li:activity:(?P<id>\d{1,30})/?$")
+
+
+def post_activity_id(url: str) -> str:
+    """Return the activity id of a post URL (`/feed/update/urn:li:activity:<id>/`)."""
+    match = _POST_PATH.match(urlsplit(url).path)
+    if not match:
+        raise ValueError("must be a post URL of the form <base>/feed/update/urn:li:activity:<id>/")
+    return match.group("id")
+
+
+class EnrichInput(_Input):
+    """Read a profile through LinkedIn's own API, in the account's session."""
+
+    type: Literal["enrich"] = "enrich"
+    profile_url: str | None = Field(default=None, description="Profile URL, or...")
+    public_identifier: str | None = Field(
+        default=None, pattern=r"^[^/?#\s]{1,200}$", description="...its public id (`jane-doe`)."
+    )
+
+    @field_validator("profile_url")
+    @classmethod
+    def _profile_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        return validate_profile_url(value, info)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> EnrichInput:
+        if (self.profile_url is None) == (self.public_identifier is None):
+            raise ValueError("give exactly one of profile_url or public_identifier")
+        return self
+
+    def target_id(self) -> str:
+        """The public identifier to look up."""
+        return self.public_identifier or profile_public_id(self.profile_url or "")
+
+    def linkedin_urls(self) -> dict[str, str]:
+        """URL fields the browser will open, by field name (checked against the host)."""
+        return {"profile_url": self.profile_url} if self.profile_url else {}
+
+    model_config = _examples({"type": "enrich", "profile_url": _JANE})
+
+
+class ConnectionStatusInput(_ProfileInput):
+    """Tell how the account relates to a profile, without acting."""
+
+    type: Literal["connection_status"] = "connection_status"
+    model_config = _examples({"type": "connection_status", "profile_url": _JANE})
+
+
+class WithdrawInput(_ProfileInput):
+    """Withdraw a pending invitation (profile first, else the sent-invitations page)."""
+
+    type: Literal["withdraw"] = "withdraw"
+    model_config = _examples({"type": "withdraw", "profile_url": _JANE})
+
+
+class MessageInput(_ProfileInput):
+    """Message a 1st-degree connection; the text arrives exactly as given."""
+
+    type: Literal["message"] = "message"
+    text: str = Field(min_length=1, description="Message text, newlines kept (<= 8000 chars).")
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return check_exact_text(value, 8000)
+
+    model_config = _examples(
+        {"type": "message", "profile_url": _JANE, "text": "Thanks for connecting!\n\nBest,\nSam"}
+    )
+
+
+class _PostTarget(_Input):
+    post_url: str | None = Field(
+        default=None, description="A post: <base>/feed/update/urn:li:activity:<id>/"
+    )
+    profile_url: str | None = Field(
+        default=None, description="Or a profile: its newest post within `within_days`."
+    )
+    within_days: int | None = Field(default=None, ge=1, le=365)
+
+    @field_validator("post_url")
+    @classmethod
+    def _post_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        base = (info.context or {}).get("base_url")
+        if base is not None:
+            check_linkedin_url(value, base)
+        post_activity_id(value)
+        return value
+
+    @field_validator("profile_url")
+    @classmethod
+    def _profile_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        return validate_profile_url(value, info)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> _PostTarget:
+        if self.post_url is not None:
+            if self.profile_url is not None or self.within_days is not None:
+                raise ValueError("give post_url, or profile_url with within_days, not both")
+        elif self.profile_url is None or self.within_days is None:
+            raise ValueError("give post_url, or profile_url with within_days")
+        return self
+
+    def linkedin_urls(self) -> dict[str, str]:
+        """URL fields the browser will open, by field name (checked against the host)."""
+        urls = {"post_url": self.post_url, "profile_url": self.profile_url}
+        return {k: v for k, v in urls.items() if v is not None}
+
+
+Reaction = Literal["LIKE", "CELEBRATE", "SUPPORT", "LOVE", "INSIGHTFUL", "FUNNY"]
+
+
+class ReactInput(_PostTarget):
+    """React to a post, or to a profile's newest post within `within_days`."""
+
+    type: Literal["react"] = "react"
+    reaction: Reaction = "LIKE"
+    model_config = _examples(
+        {"type": "react", "post_url": _POST, "reaction": "INSIGHTFUL"},
+        {"type": "react", "profile_url": _JANE, "within_days": 14, "reaction": "LIKE"},
+    )
+
+
+class CommentInput(_PostTarget):
+    """Comment on a post; the text arrives exactly as given."""
+
+    type: Literal["comment"] = "comment"
+    text: str = Field(min_length=1, description="Comment text (<= 1250 chars), newlines kept.")
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return check_exact_text(value, 1250)
+
+    model_config = _examples(
+        {"type": "comment", "post_url": _POST, "text": "Great point on pricing 👏"},
+        {"type": "comment", "profile_url": _JANE, "within_days": 7, "text": "Congrats!"},
+    )
+
+
+class InmailInput(_ProfileInput):
+    """Send an InMail (standard LinkedIn UI with Premium; no Sales Navigator)."""
+
+    type: Literal["inmail"] = "inmail"
+    subject: str | None = Field(default=None, description="Subject (<= 200 chars).")
+    body: str = Field(min_length=1, description="Body (<= 1900 chars), newlines kept.")
+
+    @field_validator("subject")
+    @classmethod
+    def _subject(cls, value: str | None) -> str | None:
+        if value is not None and "\n" in value:
+            raise ValueError("must be a single line")
+        return None if value is None else check_exact_text(value, 200)
+
+    @field_validator("body")
+    @classmethod
+    def _body(cls, value: str) -> str:
+        return check_exact_text(value, 1900)
+
+    model_config = _examples(
+        {
+            "type": "inmail",
+            "profile_url": _JANE,
+            "subject": "Quick question",
+            "body": "Hi Jane,\n\nwould you have 15 minutes next week?",
+        }
+    )
+
+
+class RecentPostsInput(_ProfileInput):
+    """List a profile's recent posts (urls, age, text)."""
+
+    type: Literal["recent_posts"] = "recent_posts"
+    within_days: int = Field(default=30, ge=1, le=365)
+    limit: int = Field(default=10, ge=1, le=50)
+    model_config = _examples(
+        {"type": "recent_posts", "profile_url": _JANE, "within_days": 30, "limit": 5}
+    )
+
+
+AnyTouchpoint = (
+    EnrichInput
+    | VisitInput
+    | ConnectionStatusInput
+    | ConnectInput
+    | WithdrawInput
+    | MessageInput
+    | ReactInput
+    | CommentInput
+    | InmailInput
+    | RecentPostsInput
+)
+Touchpoint = Annotated[AnyTouchpoint, Field(discriminator="type")]
+TOUCHPOINT_ADAPTER: TypeAdapter[AnyTouchpoint] = TypeAdapter(Touchpoint)
+TOUCHPOINT_TYPES: tuple[str, ...] = (
+    "enrich",
+    "visit",
+    "connection_status",
+    "connect",
+    "withdraw",
+    "message",
+    "react",
+    "comment",
+    "inmail",
+    "recent_posts",
+)
+
+
+def parse_touchpoint(data: Any, base_url: str = DEFAULT_BASE_URL) -> AnyTouchpoint:
     """Validate a touchpoint dict against the configured LinkedIn host."""
     return TOUCHPOINT_ADAPTER.validate_python(data, context={"base_url": base_url})
 
@@ -171,4 +408,123 @@ class ConnectResult(BaseModel):
     dry_run: bool = False
 
 
-TouchpointResult = VisitResult | ConnectResult
+class Position(BaseModel):
+    """One job on a profile."""
+
+    title: str | None = None
+    company: str | None = None
+    company_urn: str | None = None
+    location: str | None = None
+    start: str | None = Field(default=None, description="YYYY or YYYY-MM")
+    end: str | None = Field(default=None, description="YYYY or YYYY-MM; null = current")
+
+
+class Education(BaseModel):
+    """One school on a profile."""
+
+    school: str | None = None
+    degree: str | None = None
+    field_of_study: str | None = None
+    start: str | None = None
+    end: str | None = None
+
+
+class EnrichResult(BaseModel):
+    """A profile as LinkedIn's API returns it, normalised."""
+
+    public_identifier: str
+    urn: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    name: str | None = None
+    headline: str | None = None
+    location: str | None = None
+    positions: list[Position] = Field(default_factory=list)
+    educations: list[Education] = Field(default_factory=list)
+    degree: Degree | None = None
+
+
+class ConnectionStatusResult(BaseModel):
+    """How the account relates to the profile."""
+
+    status: Literal[
+        "connected", "pending", "not_connected", "follow_only", "incoming_request", "self"
+    ]
+    final_url: str
+    public_identifier: str
+    degree: Degree | None = None
+
+
+class WithdrawResult(BaseModel):
+    """What withdraw did, or (dry run) would have done."""
+
+    status: Literal["withdrawn", "not_pending", "would_withdraw"]
+    via: Literal["profile", "sent_invitations", "none"] = "none"
+    public_identifier: str
+    dry_run: bool = False
+
+
+class MessageResult(BaseModel):
+    """A message sent (verified in the thread), or (dry run) ready to send."""
+
+    status: Literal["sent", "would_send"]
+    thread_url: str | None = None
+    public_identifier: str
+    dry_run: bool = False
+
+
+class ReactResult(BaseModel):
+    """The reaction now on the post."""
+
+    status: Literal["reacted", "already_reacted", "would_react"]
+    post_url: str
+    reaction: Reaction
+    dry_run: bool = False
+
+
+class CommentResult(BaseModel):
+    """A comment posted (verified visible), or (dry run) ready to post."""
+
+    status: Literal["commented", "would_comment"]
+    post_url: str
+    dry_run: bool = False
+
+
+class InmailResult(BaseModel):
+    """An InMail sent, or (dry run) ready to send."""
+
+    status: Literal["sent", "would_send"]
+    public_identifier: str
+    credits_left: int | None = None
+    dry_run: bool = False
+
+
+class Post(BaseModel):
+    """One post of a profile's recent activity."""
+
+    post_url: str
+    urn: str
+    age_text: str = Field(description="LinkedIn's relative date, e.g. '3d', '1w', '2mo'")
+    age_days: float = Field(description="Approximate age in days, from age_text")
+    text: str
+
+
+class RecentPostsResult(BaseModel):
+    """The newest posts within the window, newest first."""
+
+    public_identifier: str
+    posts: list[Post]
+
+
+TouchpointResult = (
+    EnrichResult
+    | VisitResult
+    | ConnectionStatusResult
+    | ConnectResult
+    | WithdrawResult
+    | MessageResult
+    | ReactResult
+    | CommentResult
+    | InmailResult
+    | RecentPostsResult
+)

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from playwright.async_api import Page
+from pydantic import BaseModel
 
 from linkedin.browser.pace import Pace
 from linkedin.touchpoints.connect import connect
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
-from linkedin.touchpoints.models import (
-    ConnectInput,
-    ConnectResult,
-    VisitInput,
-    VisitResult,
-    check_linkedin_url,
-)
+from linkedin.touchpoints.models import AnyTouchpoint, check_linkedin_url
 from linkedin.touchpoints.visit import visit
 
 
@@ -28,22 +25,36 @@ class TouchpointContext:
     dry_run: bool = False
 
 
+Handler = Callable[[Page, Any, TouchpointContext], Awaitable[BaseModel]]
+
+# One entry per implemented touchpoint type; the API refuses types missing here.
+HANDLERS: dict[str, Handler] = {
+    "visit": lambda page, tp, ctx: visit(page, tp, ctx.pace, dry_run=ctx.dry_run),
+    "connect": lambda page, tp, ctx: connect(page, tp, ctx.pace, dry_run=ctx.dry_run),
+}
+
+
+def supported_types() -> frozenset[str]:
+    """Touchpoint types this build can perform."""
+    return frozenset(HANDLERS)
+
+
 async def run_touchpoint(
-    page: Page, touchpoint: VisitInput | ConnectInput, ctx: TouchpointContext
-) -> VisitResult | ConnectResult:
+    page: Page, touchpoint: AnyTouchpoint, ctx: TouchpointContext
+) -> BaseModel:
     """Execute a touchpoint; raises TouchpointError for failures a user can act on."""
-    try:
-        check_linkedin_url(touchpoint.profile_url, ctx.base_url)
-    except ValueError as exc:
+    for field, url in touchpoint.linkedin_urls().items():
+        try:
+            check_linkedin_url(url, ctx.base_url)
+        except ValueError as exc:
+            raise TouchpointError(
+                ErrorCode.INVALID_INPUT, f"{field} {exc}", retryable=False
+            ) from exc
+    handler = HANDLERS.get(touchpoint.type)
+    if handler is None:
         raise TouchpointError(
-            ErrorCode.INVALID_INPUT, f"profile_url {exc}", retryable=False
-        ) from exc
-    if isinstance(touchpoint, VisitInput):
-        return await visit(page, touchpoint, ctx.pace, dry_run=ctx.dry_run)
-    if isinstance(touchpoint, ConnectInput):
-        return await connect(page, touchpoint, ctx.pace, dry_run=ctx.dry_run)
-    raise TouchpointError(
-        ErrorCode.INVALID_INPUT,
-        f"unsupported touchpoint {type(touchpoint).__name__}",
-        retryable=False,
-    )
+            ErrorCode.INVALID_INPUT,
+            f"touchpoint {touchpoint.type!r} is not supported by this build",
+            retryable=False,
+        )
+    return await handler(page, touchpoint, ctx)

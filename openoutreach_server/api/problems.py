@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from linkedin.touchpoints.models import TOUCHPOINT_TYPES
+
 PROBLEM = "application/problem+json"
 
 
@@ -38,8 +40,8 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     # ("body", "touchpoint", "connect", "note") -> "touchpoint.note": drop the transport
     # prefix and the discriminator tag pydantic inserts for unions.
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    tags = {"visit", "connect", "function-after[_profile_url(), str]"}
-    return ".".join(p for p in parts if p not in tags) or "body"
+    kept = [p for p in parts if p not in TOUCHPOINT_TYPES and not p.startswith("function-")]
+    return ".".join(kept) or "body"
 
 
 def validation_errors(errors: list[Any], prefix: tuple[str, ...] = ()) -> list[dict[str, Any]]:

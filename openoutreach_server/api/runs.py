@@ -11,6 +11,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 
 from linkedin.touchpoints.models import SIDE_EFFECTING, TOUCHPOINT_TYPES, check_linkedin_url
+from linkedin.touchpoints.runner import supported_types
 from openoutreach_server import queue, runs
 from openoutreach_server.api.deps import Ctx
 from openoutreach_server.api.problems import ApiError
@@ -48,6 +49,8 @@ async def create_run(
     # Async on purpose: this is the hot path, and a few SQLite statements cost less than
     # handing the request to a worker thread and back.
     touchpoint = body.touchpoint
+    if touchpoint.type not in supported_types():
+        raise _invalid("touchpoint.type", f"{touchpoint.type!r} is not implemented yet")
     errors = []
     for field, url in touchpoint.linkedin_urls().items():
         try:
