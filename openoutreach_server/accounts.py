@@ -29,6 +29,7 @@ class AccountSecrets:
     storage_state: dict[str, Any] | None
     identity: Identity
     status: str
+    checkpoint_path: str | None = None
 
 
 def new_identity(timezone: str, rng: random.Random | None = None) -> dict[str, Any]:
@@ -210,6 +211,7 @@ def load_secrets(ctx: ServerContext, handle: str) -> AccountSecrets:
             ),
             identity=identity,
             status=account.status,
+            checkpoint_path=account.checkpoint_path,
         )
 
 
@@ -220,3 +222,27 @@ def save_storage_state(ctx: ServerContext, handle: str, state: dict[str, Any]) -
         account = s.get(Account, handle)
         if account is not None:
             account.storage_state_enc = sealed
+
+
+def store_pin(ctx: ServerContext, handle: str, code: str) -> None:
+    """Seal a verification code for the next checkpoint run (only in `checkpoint` status)."""
+    with ctx.db.write() as s:
+        account = s.get(Account, handle)
+        if account is None:
+            raise ApiError(404, "Not found", f"no account {handle!r}")
+        if account.status != "checkpoint":
+            raise ApiError(
+                409, "Conflict", f"account {handle!r} is {account.status}, not in checkpoint"
+            )
+        account.pin_enc = ctx.box.seal(code)
+        account.updated_at = ctx.clock.now()
+
+
+def take_pin(ctx: ServerContext, handle: str) -> str | None:
+    """Return and forget the submitted verification code: it is used once."""
+    with ctx.db.write() as s:
+        account = s.get(Account, handle)
+        if account is None or account.pin_enc is None:
+            return None
+        sealed, account.pin_enc = account.pin_enc, None
+        return ctx.box.open(sealed)

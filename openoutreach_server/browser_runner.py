@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
+from pathlib import Path
 from typing import Any
 
 from loguru import logger
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
-from linkedin.browser.login import import_li_at, login_with_password, verify_session
+from linkedin.browser.diagnostics import capture_failure, context_secrets
+from linkedin.browser.login import (
+    import_li_at,
+    login_with_password,
+    submit_checkpoint_pin,
+    verify_session,
+)
+from linkedin.browser.navigation import goto
 from linkedin.browser.pace import Pace
+from linkedin.browser.page_state import PageState
 from linkedin.browser.pool import BrowserPool
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 from linkedin.touchpoints.models import parse_touchpoint
 from linkedin.touchpoints.runner import TouchpointContext, run_touchpoint
 from openoutreach_server import accounts, queue
-from openoutreach_server.artifacts import ArtifactStore
+from openoutreach_server.artifacts import ArtifactStore, attach_artifacts
 from openoutreach_server.context import ServerContext
 
 
@@ -33,7 +43,7 @@ class BrowserRunner:
         self.artifacts = ArtifactStore(ctx.settings.artifacts_dir)
 
     async def __call__(self, run: queue.Claimed) -> dict[str, Any]:
-        """Execute the run; raises TouchpointError with failure artifacts attached."""
+        """Execute the run; failures carry their (scrubbed) artifacts."""
         secrets = await asyncio.to_thread(accounts.load_secrets, self.ctx, run.handle)
         base_url = self.ctx.settings.linkedin_base_url
         pace = Pace(self.ctx.settings.pace, self.rng)
@@ -47,32 +57,57 @@ class BrowserRunner:
         async with self.pool.session(
             run.handle, identity=secrets.identity, load_state=load, save_state=save
         ) as page:
+            tracing = self.pool.tracing and await self._start_chunk(page, run.id)
+            # Values typed or sent during this run that must never reach an artifact.
+            typed: list[str | None] = [secrets.password, secrets.li_at]
             try:
                 if run.type == queue.LOGIN_TYPE:
-                    return await self._login(page, secrets, base_url, pace)
-                touchpoint = parse_touchpoint(run.touchpoint, base_url)
-                result = await run_touchpoint(
-                    page, touchpoint, TouchpointContext(base_url, pace, run.dry_run)
-                )
-                return result.model_dump(mode="json")
+                    result = await self._login(page, run, secrets, base_url, pace, typed)
+                else:
+                    touchpoint = parse_touchpoint(run.touchpoint, base_url)
+                    ctx = TouchpointContext(base_url, pace, run.dry_run)
+                    result = (await run_touchpoint(page, touchpoint, ctx)).model_dump(mode="json")
             except TouchpointError as exc:
-                exc.details["artifacts"] = await self._capture(page, run.id)
+                exc.details["artifacts"] = await self._capture(page, run.id, tracing, typed)
                 raise
             except PlaywrightError as exc:
                 if not self.pool.is_connected():
                     raise TouchpointError(
                         ErrorCode.BROWSER_CRASHED, "the browser crashed during the run"
                     ) from exc
-                artifacts = await self._capture(page, run.id)
+                artifacts = await self._capture(page, run.id, tracing, typed)
                 raise TouchpointError(
                     ErrorCode.UI_CHANGED,
                     f"browser error: {str(exc).splitlines()[0]}",
                     details={"artifacts": artifacts},
                 ) from exc
+            except Exception as exc:
+                attach_artifacts(exc, await self._capture(page, run.id, tracing, typed))
+                raise
+            if tracing:
+                with contextlib.suppress(PlaywrightError):
+                    await page.context.tracing.stop_chunk()  # a run that worked: no trace kept
+            return result
+
+    async def _start_chunk(self, page: Page, run_id: int) -> bool:
+        try:
+            await page.context.tracing.start_chunk(title=f"run {run_id}")
+        except PlaywrightError as exc:
+            logger.bind(run_id=run_id).warning("tracing unavailable for this run: {}", exc)
+            return False
+        return True
 
     async def _login(
-        self, page: Page, secrets: accounts.AccountSecrets, base_url: str, pace: Pace
+        self,
+        page: Page,
+        run: queue.Claimed,
+        secrets: accounts.AccountSecrets,
+        base_url: str,
+        pace: Pace,
+        typed: list[str | None],
     ) -> dict[str, Any]:
+        if run.touchpoint.get("mode") == "pin":
+            return await self._submit_pin(page, run, secrets, base_url, pace, typed)
         if secrets.status == "checkpoint":
             # Never answer a checkpoint by re-submitting the password: only look again.
             try:
@@ -104,18 +139,51 @@ class BrowserRunner:
         await login_with_password(page, base_url, secrets.username, secrets.password, pace)
         return {"status": "active", "method": "password"}
 
-    async def _capture(self, page: Page, run_id: int) -> list[str]:
-        """Screenshot and HTML of the page where the run failed."""
-        names: list[str] = []
+    async def _submit_pin(
+        self,
+        page: Page,
+        run: queue.Claimed,
+        secrets: accounts.AccountSecrets,
+        base_url: str,
+        pace: Pace,
+        typed: list[str | None],
+    ) -> dict[str, Any]:
+        pin = await asyncio.to_thread(accounts.take_pin, self.ctx, run.handle)
+        typed.append(pin)
+        if pin is None:
+            raise TouchpointError(ErrorCode.INVALID_INPUT, "no verification code was submitted")
+        if secrets.checkpoint_path:
+            # A cold context: go back to the challenge the login stopped at.
+            await goto(page, base_url + secrets.checkpoint_path, allow={PageState.CHECKPOINT})
         try:
-            shot = await page.screenshot(full_page=True, timeout=5000)
-            names.append(
-                await asyncio.to_thread(self.artifacts.write, run_id, "screenshot.png", shot)
-            )
-            html = await page.content()
-            names.append(
-                await asyncio.to_thread(self.artifacts.write, run_id, "page.html", html.encode())
-            )
-        except PlaywrightError as exc:
-            logger.bind(run_id=run_id).warning("could not capture artifacts: {}", exc)
-        return names
+            await submit_checkpoint_pin(page, base_url, pin, pace)
+        except TouchpointError as exc:
+            if exc.code == ErrorCode.AUTH_FAILED:
+                # A refused code leaves the account in checkpoint, not needing a password.
+                raise TouchpointError(ErrorCode.CHECKPOINT, exc.message) from exc
+            raise
+        return {"status": "active", "method": "verification_code"}
+
+    async def _capture(
+        self, page: Page, run_id: int, tracing: bool, typed: list[str | None]
+    ) -> list[str]:
+        """Screenshot, HTML and this run's trace chunk, scrubbed, written as artifacts."""
+        trace_tmp: Path | None = None
+        if tracing:
+            trace_tmp = self.ctx.settings.artifacts_dir / "tmp" / f"{run_id}.zip"
+            trace_tmp.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                await page.context.tracing.stop_chunk(path=trace_tmp)
+            except PlaywrightError as exc:
+                logger.bind(run_id=run_id).warning("could not save the trace: {}", exc)
+                trace_tmp = None
+        known = await context_secrets(page.context, typed)
+        trace = None
+        if trace_tmp is not None:
+            trace = await asyncio.to_thread(trace_tmp.read_bytes)
+            await asyncio.to_thread(trace_tmp.unlink, missing_ok=True)
+        capture = await capture_failure(page, trace, known)
+        return [
+            await asyncio.to_thread(self.artifacts.write, run_id, name, data)
+            for name, data in capture.files.items()
+        ]

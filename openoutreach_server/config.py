@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     retry_base_s: float = Field(default=30.0, ge=0)
     shutdown_grace_s: float = Field(default=30.0, ge=0)
     run_timeout_s: float = Field(default=300.0, gt=0)
+    trace: bool = Field(default=True, description="Keep a Playwright trace of failed runs.")
+    artifact_retention_days: float = Field(default=14.0, gt=0)
 
     @field_validator("linkedin_base_url")
     @classmethod

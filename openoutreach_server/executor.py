@@ -17,6 +17,7 @@ from loguru import logger
 
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 from openoutreach_server import queue
+from openoutreach_server.artifacts import ArtifactStore, attached_artifacts
 from openoutreach_server.clock import Clock, SystemClock
 from openoutreach_server.config import Settings
 from openoutreach_server.db.engine import Database
@@ -27,6 +28,7 @@ RunFn = Callable[[queue.Claimed], Awaitable[dict[str, Any]]]
 # With no wake-up and nothing due, look at the database anyway after this long: a safety
 # net against a lost wake-up, not the dispatch mechanism.
 _SAFETY_WAKE_S = 30.0
+_PRUNE_EVERY_S = 3600.0
 
 
 class Executor:
@@ -44,7 +46,7 @@ class Executor:
         *,
         clock: Clock | None = None,
         worker_id: str | None = None,
-        artifacts_writer: Callable[[int, str, bytes], str] | None = None,
+        artifacts: ArtifactStore | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -52,7 +54,8 @@ class Executor:
         self.clock = clock or SystemClock()
         self.worker_id = worker_id or f"w{os.getpid()}-{secrets.token_hex(3)}"
         self.capacity = settings.max_sessions
-        self._artifacts_writer = artifacts_writer
+        self._artifacts = artifacts
+        self._housekeeping_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._stopping = False
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -93,6 +96,8 @@ class Executor:
         self._listener.start(self._wake)
         self._loop_task = asyncio.create_task(self._run_loop(), name="oo-executor")
         self._heartbeat_task = asyncio.create_task(self._heartbeats(), name="oo-heartbeat")
+        if self._artifacts is not None:
+            self._housekeeping_task = asyncio.create_task(self._prune_artifacts(), name="oo-prune")
         logger.info("executor {} started (max {} sessions)", self.worker_id, self.capacity)
 
     async def _run_loop(self) -> None:
@@ -184,6 +189,19 @@ class Executor:
             except Exception:
                 logger.exception("heartbeat failed")
 
+    async def _prune_artifacts(self) -> None:
+        assert self._artifacts is not None
+        while True:
+            try:
+                pruned = await self._db(
+                    self._artifacts.prune, self.db, self.settings.artifact_retention_days
+                )
+                if pruned:
+                    logger.info("pruned the artifacts of {} old runs", pruned)
+            except Exception:
+                logger.exception("pruning artifacts failed")
+            await asyncio.sleep(_PRUNE_EVERY_S)
+
     async def _execute(self, run: queue.Claimed) -> None:
         log = logger.bind(run_id=run.id, handle=run.handle)
         log.debug("{} started (attempt {})", run.type, run.attempt)
@@ -205,7 +223,9 @@ class Executor:
             raise
         except TouchpointError as exc:
             artifacts = list(exc.details.get("artifacts", []))
-            outcome = queue.Outcome(run.id, None, exc.code, exc.message, exc.retryable, artifacts)
+            outcome = queue.Outcome(
+                run.id, None, exc.code, exc.message, exc.retryable, artifacts, exc.details
+            )
         except TimeoutError:
             limit = self.settings.run_timeout_s
             message = f"the run took longer than {limit:.0f}s"
@@ -213,10 +233,10 @@ class Executor:
         except Exception as exc:
             # Not swallowed: the run fails with the traceback kept as an artifact.
             log.exception("{} crashed", run.type)
-            names = []
-            if self._artifacts_writer is not None:
+            names = attached_artifacts(exc)
+            if self._artifacts is not None:
                 trace = traceback.format_exc().encode()
-                names.append(self._artifacts_writer(run.id, "traceback.txt", trace))
+                names.append(self._artifacts.write(run.id, "traceback.txt", trace))
             message = f"unexpected error: {type(exc).__name__}: {exc}"
             outcome = queue.Outcome(run.id, None, ErrorCode.INTERNAL_ERROR, message, False, names)
         self._tasks.pop(run.id, None)
@@ -238,9 +258,10 @@ class Executor:
         self._wake.set()
         if self._loop_task is not None:
             await asyncio.gather(self._loop_task, return_exceptions=True)
-        if self._heartbeat_task is not None:
-            self._heartbeat_task.cancel()
-            await asyncio.gather(self._heartbeat_task, return_exceptions=True)
+        background = [t for t in (self._heartbeat_task, self._housekeeping_task) if t]
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
         self._listener.stop()
         self._db_thread.shutdown(wait=True)
         logger.info("executor {} stopped", self.worker_id)

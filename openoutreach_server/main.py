@@ -56,6 +56,7 @@ def make_pool(settings: Settings) -> BrowserPool:
         max_contexts=settings.max_sessions,
         idle_ttl_s=settings.session_idle_ttl_s,
         recycle_after=settings.session_recycle_runs,
+        tracing=settings.trace,
     )
 
 
@@ -85,7 +86,7 @@ def create_app(
                 settings,
                 fn,
                 clock=ctx.clock,
-                artifacts_writer=ArtifactStore(settings.artifacts_dir).write,
+                artifacts=ArtifactStore(settings.artifacts_dir),
             )
             await ctx.executor.start()
         try:

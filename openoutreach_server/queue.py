@@ -85,6 +85,7 @@ class Outcome:
     message: str = ""
     retryable: bool = False
     artifacts: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 def request_hash(body: Any) -> str:
@@ -285,6 +286,12 @@ def _finish(
     if effect is not None:
         reason = f"{effect[1]} (run {outcome.run_id})"
         _set_account_status(conn, current["handle"], effect[0], reason, now)
+    if outcome.code == ErrorCode.CHECKPOINT and outcome.details.get("path"):
+        # Where the challenge is, so a verification code can be submitted from a new context.
+        conn.execute(
+            "UPDATE accounts SET checkpoint_path = ? WHERE handle = ?",
+            (outcome.details["path"], current["handle"]),
+        )
     return "pending" if retry else "failed"
 
 

@@ -31,7 +31,7 @@ async def run_worker(
         settings,
         run_fn,
         clock=ctx.clock,
-        artifacts_writer=ArtifactStore(settings.artifacts_dir).write,
+        artifacts=ArtifactStore(settings.artifacts_dir),
     )
     ctx.executor = executor
     stop = asyncio.Event()

@@ -14,6 +14,7 @@ from loguru import logger
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
+from linkedin.browser.diagnostics import start_tracing
 from linkedin.browser.launch import launch_chromium
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 
@@ -43,7 +44,11 @@ class _Slot:
 
 
 class BrowserPool:
-    """Hands out a warm page per account key; never two users of one key at once."""
+    """Hands out a warm page per account key; never two users of one key at once.
+
+    With `tracing`, every context records a Playwright trace; callers cut it into one
+    chunk per run (`context.tracing.start_chunk` / `stop_chunk`).
+    """
 
     def __init__(
         self,
@@ -53,6 +58,7 @@ class BrowserPool:
         max_contexts: int = 8,
         idle_ttl_s: float = 600.0,
         recycle_after: int = 50,
+        tracing: bool = False,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._executable = executable
@@ -60,6 +66,7 @@ class BrowserPool:
         self.max_contexts = max_contexts
         self.idle_ttl_s = idle_ttl_s
         self.recycle_after = recycle_after
+        self.tracing = tracing
         self._monotonic = monotonic
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
@@ -113,6 +120,8 @@ class BrowserPool:
         if state:
             options["storage_state"] = state
         context = await browser.new_context(**options)
+        if self.tracing:
+            await start_tracing(context)
         page = await context.new_page()
         self.contexts_created += 1
         return _Slot(context=context, page=page, identity=identity)

@@ -33,6 +33,10 @@ class Account(Base):
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float)
     last_login_at: Mapped[float | None] = mapped_column(Float)
+    # Path of a pending checkpoint (no query: it can carry tokens), and a submitted PIN
+    # kept sealed until the run that answers the checkpoint consumes it.
+    checkpoint_path: Mapped[str | None] = mapped_column(String(500))
+    pin_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Run(Base):

@@ -157,7 +157,7 @@ async def test_unexpected_exception_fails_with_traceback_and_executor_goes_on(
         return {}
 
     store = ArtifactStore(settings.artifacts_dir)
-    executor = Executor(db, settings, buggy, artifacts_writer=store.write)
+    executor = Executor(db, settings, buggy, artifacts=store)
     await executor.start()
     await _until(lambda: _row(settings, good, "status")[0] == "completed")
     await executor.stop()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import re
 import sqlite3
+import zipfile
 
 import httpx
 
@@ -116,12 +120,25 @@ def test_unknown_profile_fails_with_downloadable_artifacts(
     assert run["status"] == "failed"
     assert run["error_code"] == "PROFILE_NOT_FOUND"
     assert run["retryable"] is False
-    assert set(run["artifacts"]) == {"screenshot.png", "page.html"}
+    assert set(run["artifacts"]) == {"screenshot.png", "page.html", "trace.zip"}
     shot = server.get(f"/runs/{run['run_id']}/artifacts/screenshot.png")
     assert shot.status_code == 200 and shot.content.startswith(b"\x89PNG")
     html = server.get(f"/runs/{run['run_id']}/artifacts/page.html")
     assert html.status_code == 200 and b"<html" in html.content.lower()
     assert server.get(f"/runs/{run['run_id']}/artifacts/other.txt").status_code == 404
+    # The trace holds this run only, and no session secret: the cookies it sent are redacted.
+    trace = server.get(f"/runs/{run['run_id']}/artifacts/trace.zip")
+    assert trace.status_code == 200
+    texts = [html.text]
+    with zipfile.ZipFile(io.BytesIO(trace.content)) as archive:
+        for name in archive.namelist():
+            with contextlib.suppress(UnicodeDecodeError):
+                texts.append(archive.read(name).decode())
+    everything = "\n".join(texts)
+    assert "nobody-here" in everything
+    assert "[REDACTED]" in everything
+    assert "sim-li-at-demo" not in everything
+    assert not re.search(r"ajax(:|%3A)\d{6,}", everything)
 
 
 def test_weekly_limit_pauses_the_account_and_holds_its_runs(
@@ -156,3 +173,39 @@ def test_login_failures_set_the_account_status(server: httpx.Client, sim: SimSer
     again = server.post("/accounts/gated/login", params={"wait": 60}).json()
     assert again["run"]["error_code"] == "CHECKPOINT"
     assert len(sim.logins()) == before
+
+
+def test_checkpoint_code_answers_the_challenge_once(server: httpx.Client, sim: SimServer) -> None:
+    gated = login(
+        server, "gated", username="checkpoint@example.com", password="checkpoint-password"
+    )
+    assert gated["account"]["status"] == "checkpoint"
+    bad = server.post("/accounts/gated/checkpoint", json={"code": "12"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "code"
+    wrong = server.post("/accounts/gated/checkpoint", json={"code": "987654"}, params={"wait": 60})
+    assert wrong.status_code == 200
+    failed = wrong.json()["run"]
+    assert failed["error_code"] == "CHECKPOINT"
+    assert wrong.json()["account"]["status"] == "checkpoint"
+    assert "987654" not in wrong.text
+    # The trace recorded the code being typed: it must be redacted there too.
+    trace = server.get(f"/runs/{failed['run_id']}/artifacts/trace.zip").content
+    with zipfile.ZipFile(io.BytesIO(trace)) as archive:
+        raw = b"".join(archive.read(name) for name in archive.namelist())
+    assert b"987654" not in raw
+    assert b"[REDACTED]" in raw
+    right = server.post("/accounts/gated/checkpoint", json={"code": "123456"}, params={"wait": 60})
+    assert right.json()["run"]["status"] == "completed", right.text
+    assert right.json()["run"]["result"]["method"] == "verification_code"
+    assert right.json()["account"]["status"] == "active"
+    assert "123456" not in right.text
+    # Not in checkpoint any more: a code is refused without touching the browser.
+    assert server.post("/accounts/gated/checkpoint", json={"code": "123456"}).status_code == 409
+    run = wait_run(
+        server,
+        _run(server, "gated", {"type": "visit", "profile_url": sim.profile_url("john-smith")}),
+    )
+    assert run["status"] == "completed"
+    assert ("checkpoint@example.com", "john-smith") in {
+        (v["account"], v["public_id"]) for v in sim.visits()
+    }
