@@ -30,6 +30,7 @@ class AccountSecrets:
     identity: Identity
     status: str
     checkpoint_path: str | None = None
+    session_epoch: int = 0
 
 
 def new_identity(timezone: str, rng: random.Random | None = None) -> dict[str, Any]:
@@ -74,10 +75,12 @@ def _apply(ctx: ServerContext, account: Account, fields: AccountCreate | Account
         account.li_at_enc = box.seal(fields.li_at.get_secret_value()) if fields.li_at else None
         if fields.li_at:
             account.storage_state_enc = None  # a new cookie replaces the old session
+        account.session_epoch = (account.session_epoch or 0) + 1
     if "storage_state" in given:
         account.storage_state_enc = (
             box.seal_json(fields.storage_state) if fields.storage_state else None
         )
+        account.session_epoch = (account.session_epoch or 0) + 1
     if "proxy" in given:
         account.proxy_enc = box.seal(fields.proxy) if fields.proxy else None
     if "timezone" in given and fields.timezone:
@@ -212,16 +215,30 @@ def load_secrets(ctx: ServerContext, handle: str) -> AccountSecrets:
             identity=identity,
             status=account.status,
             checkpoint_path=account.checkpoint_path,
+            session_epoch=account.session_epoch or 0,
         )
 
 
-def save_storage_state(ctx: ServerContext, handle: str, state: dict[str, Any]) -> None:
-    """Seal and store the browser's cookies and local storage after a run."""
+def save_storage_state(
+    ctx: ServerContext, handle: str, state: dict[str, Any], *, epoch: int, replace: bool = False
+) -> int:
+    """Seal and store the browser's cookies and local storage after a run.
+
+    A save from a context of an older epoch is dropped (the session was replaced since);
+    `replace` starts a new epoch (a session made outside the executor). Returns the epoch.
+    """
     sealed = ctx.box.seal_json(state)
     with ctx.db.write() as s:
         account = s.get(Account, handle)
-        if account is not None:
-            account.storage_state_enc = sealed
+        if account is None:
+            return epoch
+        current = account.session_epoch or 0
+        if current != epoch:
+            return current
+        account.storage_state_enc = sealed
+        if replace:
+            account.session_epoch = current + 1
+        return account.session_epoch
 
 
 def store_pin(ctx: ServerContext, handle: str, code: str) -> None:

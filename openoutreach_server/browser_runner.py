@@ -52,10 +52,20 @@ class BrowserRunner:
             return secrets.storage_state
 
         async def save(state: dict[str, Any]) -> None:
-            await asyncio.to_thread(accounts.save_storage_state, self.ctx, run.handle, state)
+            await asyncio.to_thread(
+                accounts.save_storage_state,
+                self.ctx,
+                run.handle,
+                state,
+                epoch=secrets.session_epoch,
+            )
 
         async with self.pool.session(
-            run.handle, identity=secrets.identity, load_state=load, save_state=save
+            run.handle,
+            identity=secrets.identity,
+            load_state=load,
+            save_state=save,
+            epoch=secrets.session_epoch,
         ) as page:
             tracing = self.pool.tracing and await self._start_chunk(page, run.id)
             # Values typed or sent during this run that must never reach an artifact.

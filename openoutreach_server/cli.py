@@ -72,6 +72,34 @@ def api_key(data_dir: DataDir = None) -> None:
 
 
 @app.command()
+def login(
+    handle: Annotated[str, typer.Argument(help="The account's handle.")],
+    headed: Annotated[
+        bool, typer.Option("--headed/--headless", help="Show the browser (needs a display).")
+    ] = True,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the feed.")] = 600,
+    data_dir: DataDir = None,
+) -> None:
+    """Open the account in a visible browser; once you reach the feed, the session is saved."""
+    from openoutreach_server.interactive import NoDisplay, interactive_login
+    from openoutreach_server.main import build_context
+
+    settings = _settings(data_dir=data_dir)
+    configure_logging(settings)
+    ctx = build_context(settings)
+    try:
+        status = asyncio.run(interactive_login(ctx, handle, headless=not headed, timeout_s=timeout))
+    except NoDisplay as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    except LookupError as exc:
+        typer.echo(f"no account {handle!r}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"{handle}: {status}")
+    raise typer.Exit(0 if status == "active" else 1)
+
+
+@app.command()
 def sim(
     host: Annotated[str, typer.Option(help="Bind address.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8765,

@@ -162,6 +162,36 @@ def enqueue_in(
     return row, True
 
 
+class AccountBusy(Exception):
+    """Another run of the account is running."""
+
+
+def enqueue_claimed(
+    db: Database, new: NewRun, now: float, *, worker_id: str, lease_s: float
+) -> Claimed:
+    """Insert a run already owned by `worker_id` (for work done outside the executor).
+
+    Raises AccountBusy while another run of the account is running: the partial unique
+    index refuses a second one.
+    """
+    try:
+        with db.raw_write() as conn:
+            row, _ = enqueue_in(conn, new, now)
+            claimed = conn.execute(_CLAIM, (worker_id, now + lease_s, now, row["id"])).fetchone()
+    except sqlite3.IntegrityError as exc:
+        raise AccountBusy(new.handle) from exc
+    return Claimed(
+        id=claimed["id"],
+        handle=claimed["handle"],
+        type=claimed["type"],
+        touchpoint=json.loads(claimed["touchpoint"]),
+        side_effecting=bool(claimed["side_effecting"]),
+        dry_run=bool(claimed["dry_run"]),
+        attempt=claimed["attempt"],
+        max_attempts=claimed["max_attempts"],
+    )
+
+
 # Heads of the queues of accounts that may run now: active accounts run anything, other
 # (non-disabled) accounts only their login runs. Each branch is an index seek per account.
 _CANDIDATES = """

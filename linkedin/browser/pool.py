@@ -38,6 +38,7 @@ class _Slot:
     context: BrowserContext
     page: Page
     identity: Identity
+    epoch: int = 0
     runs: int = 0
     busy: bool = False
     last_used: float = field(default_factory=time.monotonic)
@@ -170,8 +171,12 @@ class BrowserPool:
         identity: Identity,
         load_state: StateLoader,
         save_state: StateSaver,
+        epoch: int = 0,
     ) -> AsyncIterator[Page]:
         """Yield the account's page; its storage state is saved after use.
+
+        A warm context is reused only for the same identity and session `epoch`: a session
+        replaced from outside (new cookie, human login) gets a fresh context.
 
         A crashed browser surfaces as TouchpointError(BROWSER_CRASHED); the next call relaunches.
         """
@@ -179,9 +184,12 @@ class BrowserPool:
         async with lock:
             slot = self._slots.get(key)
             if slot is not None and (
-                slot.identity != identity or slot.page.is_closed() or not self.is_connected()
+                slot.identity != identity
+                or slot.epoch != epoch
+                or slot.page.is_closed()
+                or not self.is_connected()
             ):
-                await self._close_slot(key, slot)
+                await self._close_slot(key, slot)  # not saved: its state is outdated
                 slot = None
             if slot is None:
                 await self._make_room()
@@ -191,6 +199,7 @@ class BrowserPool:
                     raise TouchpointError(
                         ErrorCode.BROWSER_CRASHED, f"could not open a browser context: {exc}"
                     ) from exc
+                slot.epoch = epoch
                 self._slots[key] = slot
             slot.busy = True
             try:

@@ -36,6 +36,9 @@ class Account(Base):
     # Path of a pending checkpoint (no query: it can carry tokens), and a submitted PIN
     # kept sealed until the run that answers the checkpoint consumes it.
     checkpoint_path: Mapped[str | None] = mapped_column(String(500))
+    # Bumped when the session is replaced from outside a run (new cookie, human login):
+    # a warm browser context from an older epoch must not be reused.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     pin_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 

@@ -1,0 +1,154 @@
+"""A person clears a checkpoint (or logs in) in a visible browser; the session is then saved."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from loguru import logger
+from playwright.async_api import Page
+
+from linkedin.browser.login import import_li_at
+from linkedin.browser.page_state import PageState, classify_url
+from linkedin.browser.pool import BrowserPool
+from linkedin.touchpoints.errors import ErrorCode
+from openoutreach_server import accounts, queue
+from openoutreach_server.context import ServerContext
+from openoutreach_server.main import make_pool
+
+PageHook = Callable[[Page], Awaitable[None]]
+
+
+class NoDisplay(RuntimeError):
+    """A headed browser was asked for on a machine without a screen."""
+
+
+async def _claim(ctx: ServerContext, handle: str, worker_id: str, wait_s: float) -> queue.Claimed:
+    new = queue.NewRun(
+        handle=handle,
+        type=queue.LOGIN_TYPE,
+        touchpoint={"type": queue.LOGIN_TYPE, "mode": "interactive"},
+        side_effecting=True,
+        priority=queue.LOGIN_PRIORITY,
+        max_attempts=1,
+    )
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    while True:
+        try:
+            return await asyncio.to_thread(
+                queue.enqueue_claimed,
+                ctx.db,
+                new,
+                ctx.clock.now(),
+                worker_id=worker_id,
+                lease_s=ctx.settings.lease_s,
+            )
+        except queue.AccountBusy:
+            if loop.time() > deadline:
+                raise
+            await asyncio.sleep(1.0)  # a run of the account is in progress; it ends soon
+
+
+async def interactive_login(
+    ctx: ServerContext,
+    handle: str,
+    *,
+    headless: bool = False,
+    timeout_s: float = 600.0,
+    on_page: PageHook | None = None,
+) -> str:
+    """Open the account's session, wait until a person reaches the feed, save it.
+
+    Returns the account's new status. `on_page` lets tests act as the person.
+    """
+    if not headless and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise NoDisplay(
+            "no display for a headed browser: run under `xvfb-run` with a VNC viewer, on a"
+            " desktop, or submit an e-mailed code with POST /accounts/{handle}/checkpoint"
+        )
+    secrets = await asyncio.to_thread(accounts.load_secrets, ctx, handle)
+    worker_id = f"cli-{os.getpid()}"
+    run = await _claim(ctx, handle, worker_id, wait_s=ctx.settings.run_timeout_s)
+    log = logger.bind(run_id=run.id, handle=handle)
+    settings = ctx.settings.model_copy(update={"headless": headless, "max_sessions": 1})
+    pool: BrowserPool = make_pool(settings)
+    heartbeat = asyncio.create_task(_keep_lease(ctx, run.id, worker_id))
+    base_url = ctx.settings.linkedin_base_url
+    outcome: queue.Outcome
+    try:
+
+        async def load() -> dict[str, Any] | None:
+            return secrets.storage_state
+
+        async def save(state: dict[str, Any]) -> None:
+            # A new epoch: warm contexts in running workers must not reuse the old session.
+            await asyncio.to_thread(
+                accounts.save_storage_state,
+                ctx,
+                handle,
+                state,
+                epoch=secrets.session_epoch,
+                replace=True,
+            )
+
+        async with pool.session(
+            handle, identity=secrets.identity, load_state=load, save_state=save
+        ) as page:
+            if secrets.li_at and not secrets.storage_state:
+                await import_li_at(page.context, base_url, secrets.li_at)
+            await page.goto(base_url + "/feed/", wait_until="domcontentloaded")
+            log.info("waiting up to {:.0f}s for the feed in the browser window", timeout_s)
+            if on_page is not None:
+                await on_page(page)
+            try:
+                await page.wait_for_url(
+                    lambda url: classify_url(url) == PageState.FEED, timeout=timeout_s * 1000
+                )
+                outcome = queue.Outcome(run.id, result={"status": "active", "method": "human"})
+            except Exception:
+                state = classify_url(page.url)
+                code = (
+                    ErrorCode.SESSION_EXPIRED
+                    if state
+                    in (
+                        PageState.LOGIN,
+                        PageState.AUTHWALL,
+                    )
+                    else ErrorCode.CHECKPOINT
+                )
+                outcome = queue.Outcome(
+                    run.id,
+                    code=code,
+                    message=f"the feed was not reached within {timeout_s:.0f}s",
+                    details={"path": urlsplit(page.url).path},
+                )
+    finally:
+        heartbeat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await heartbeat
+        await pool.close()
+    await asyncio.to_thread(
+        queue.finish_and_claim,
+        ctx.db,
+        [outcome],
+        now=ctx.clock.now(),
+        limit=0,
+        worker_id=worker_id,
+        lease_s=0,
+        retry_base_s=0,
+    )
+    ctx.notify()  # the account's waiting runs may start now
+    return (await asyncio.to_thread(accounts.get, ctx, handle)).status
+
+
+async def _keep_lease(ctx: ServerContext, run_id: int, worker_id: str) -> None:
+    while True:
+        await asyncio.sleep(ctx.settings.lease_s / 3)
+        await asyncio.to_thread(
+            queue.heartbeat, ctx.db, [run_id], worker_id, ctx.clock.now() + ctx.settings.lease_s
+        )
