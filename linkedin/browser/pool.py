@@ -76,6 +76,7 @@ class BrowserPool:
         self._launch_lock = asyncio.Lock()
         self._capacity = asyncio.Condition()
         self._janitor: asyncio.Task[None] | None = None
+        self._saving: set[asyncio.Task[None]] = set()
         self._user_agent: str | None = None
         self._janitor_wake = asyncio.Event()
         self.launches = 0
@@ -181,7 +182,9 @@ class BrowserPool:
         A crashed browser surfaces as TouchpointError(BROWSER_CRASHED); the next call relaunches.
         """
         lock = self._key_locks.setdefault(key, asyncio.Lock())
-        async with lock:
+        await lock.acquire()
+        handed_over = False
+        try:
             slot = self._slots.get(key)
             if slot is not None and (
                 slot.identity != identity
@@ -211,10 +214,33 @@ class BrowserPool:
                     ) from exc
                 raise
             finally:
-                slot.busy = False
                 slot.runs += 1
-                slot.last_used = self._monotonic()
-                await self._after_use(key, slot, save_state)
+                # Saving the session state is not part of the run: let the caller report
+                # its outcome first. The account's lock passes to the saver (never released
+                # in between), so the account's next run starts after the save.
+                saver = asyncio.create_task(self._release(lock, key, slot, save_state))
+                self._saving.add(saver)
+                saver.add_done_callback(self._saving.discard)
+                handed_over = True
+        finally:
+            if not handed_over:
+                lock.release()
+
+    async def _release(
+        self, lock: asyncio.Lock, key: str, slot: _Slot, save_state: StateSaver
+    ) -> None:
+        try:
+            slot.last_used = self._monotonic()
+            await self._after_use(key, slot, save_state)
+        finally:
+            slot.busy = False  # only now may LRU or the idle TTL close it
+            lock.release()
+            self._janitor_wake.set()
+
+    async def settle(self) -> None:
+        """Wait until every session state of a finished run has been saved."""
+        while self._saving:
+            await asyncio.gather(*list(self._saving), return_exceptions=True)
 
     async def _after_use(self, key: str, slot: _Slot, save_state: StateSaver) -> None:
         if not self.is_connected() or slot.page.is_closed():
@@ -266,7 +292,8 @@ class BrowserPool:
             await self._close_slot(key, slot)
 
     async def close(self) -> None:
-        """Close every context and the browser."""
+        """Save what is pending, close every context and the browser."""
+        await self.settle()
         if self._janitor is not None:
             self._janitor.cancel()
             await asyncio.gather(self._janitor, return_exceptions=True)

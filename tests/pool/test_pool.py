@@ -77,6 +77,7 @@ async def test_warm_reuse_and_state_saved_after_each_run(
     second = await _use(browser_pool, store, "a")
     assert second is first, "the warm page should be reused"
     assert browser_pool.contexts_created == 1
+    await browser_pool.settle()
     assert store.saves == 2
     assert store.states["a"]["cookies"][0]["value"] == "v1"
 
@@ -128,6 +129,7 @@ async def test_lru_eviction_restores_state(pool: tuple[BrowserPool, FakeMonotoni
 async def test_idle_ttl_closes_contexts(pool: tuple[BrowserPool, FakeMonotonic, Store]) -> None:
     browser_pool, clock, store = pool
     await _use(browser_pool, store, "a")
+    await browser_pool.settle()
     assert await browser_pool.close_idle() == 0
     clock.value += 61
     assert await browser_pool.close_idle() == 1
