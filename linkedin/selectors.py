@@ -208,6 +208,69 @@ WEEKLY_LIMIT = Selector(
 TOAST_SUCCESS = Selector("success toast", ('[data-test-artdeco-toast-item-type="success"]',))
 TOAST_ERROR = Selector("error toast", ('[data-test-artdeco-toast-item-type="error"]',))
 
+# --- relationship state and withdraw -----------------------------------------------------------
+
+# Someone invited the account: Accept / Ignore replace Connect in the top card.
+ACCEPT_IN_CARD = Selector(
+    "Accept invitation (top card)",
+    (
+        'button[aria-label^="Accept {name}"]',
+        'button[aria-label^="Accept"][aria-label*="invitation"]',
+        'button:text-is("Accept")',
+    ),
+)
+IGNORE_IN_CARD = Selector(
+    "Ignore invitation (top card)",
+    (
+        'button[aria-label^="Ignore {name}"]',
+        'button[aria-label^="Ignore"][aria-label*="invitation"]',
+        'button:text-is("Ignore")',
+    ),
+)
+FOLLOW_IN_CARD = Selector(
+    "Follow (top card)",
+    (
+        'button[aria-label="Follow {name}"]',
+        'button[aria-label^="Following"]',
+        'button[aria-label^="Unfollow {name}"]',
+    ),
+)
+FOLLOW_IN_MENU = Selector(
+    "Follow (More menu)",
+    ('[role="menu"] [aria-label="Follow {name}"]', '[role="menu"] [aria-label^="Unfollow {name}"]'),
+)
+REMOVE_CONNECTION_IN_MENU = Selector(
+    "Remove connection (More menu)",
+    ('[role="menu"] [aria-label="Remove your connection to {name}"]',),
+)
+MENU = Selector("open menu", ('[role="menu"]', ".artdeco-dropdown__content--is-open"))
+# The withdraw dialog's confirm: labelled or worded "Withdraw", else the primary button.
+WITHDRAW_CONFIRM = Selector(
+    "Withdraw (dialog)",
+    (
+        'button[aria-label^="Withdraw"]',
+        'button:text-is("Withdraw")',
+        "button.artdeco-button--primary",
+    ),
+)
+# One invitation on /mynetwork/invitation-manager/sent/, found by its profile link.
+SENT_INVITATION = Selector(
+    "sent invitation card",
+    (
+        'main li:has(a[href*="/in/{public_id}/"])',
+        'main li:has(a[href$="/in/{public_id}"])',
+        '[data-view-name*="invitation"]:has(a[href*="/in/{public_id}/"])',
+    ),
+)
+SENT_WITHDRAW = Selector(
+    "Withdraw (sent invitation)",
+    ('button[aria-label^="Withdraw invitation"]', 'button:text-is("Withdraw")'),
+)
+SENT_LIST = Selector(
+    "sent invitations list",
+    ("main .mn-invitation-list", "main ul.artdeco-list", "main .artdeco-empty-state", "main h1"),
+)
+
 # --- page chrome ------------------------------------------------------------------------------
 
 # Overlays that swallow clicks; their dismiss control, most specific first.
@@ -217,3 +280,173 @@ INTEROP_DISMISS = Selector(
     ('#interop-outlet button[aria-label="Dismiss"]', "#interop-outlet button"),
 )
 MAIN = Selector("main", ("main",))
+# Headings of an account-level notice page (restriction): matched by wording in page_state.
+RESTRICTION_HEADING = Selector("restriction notice heading", ("h1, h2, [role='alert']",))
+
+# --- messaging, posts, reactions, comments, InMail ------------------------------------------
+# (message.py, inmail.py, posts.py, react.py, comment.py, recent_posts.py)
+
+# The compose editor and its form: the messaging page, or the overlay bubble on a profile.
+MSG_EDITOR = Selector(
+    "message editor",
+    (
+        'div[role="textbox"][contenteditable="true"][aria-label*="Write a message"]',
+        ".msg-form__contenteditable[contenteditable='true']",
+        'form.msg-form [contenteditable="true"]',
+    ),
+)
+MSG_SEND = Selector(
+    "message Send",
+    (
+        'button[type="submit"].msg-form__send-button',
+        "button.msg-form__send-button",
+        'form.msg-form button[type="submit"]',
+    ),
+)
+# The conversation around the compose form; verification never looks outside it.
+MSG_THREAD = Selector(
+    "conversation",
+    (
+        "main .msg-thread",
+        ".msg-overlay-conversation-bubble--is-active",
+        ".msg-overlay-conversation-bubble",
+        "main .msg-convo-wrapper",
+    ),
+)
+MSG_THREAD_TITLE = Selector(
+    "conversation title",
+    (".msg-entity-lockup__entity-title", ".msg-overlay-bubble-header__title", "header h2"),
+)
+# Plain CSS (read in page JavaScript): each message's text inside the conversation.
+MSG_BODY_CSS = (
+    ".msg-s-message-list-content .msg-s-event-listitem__body, "
+    ".msg-s-message-list .msg-s-event-listitem__body, "
+    '[class*="msg-s-event-listitem__body"]'
+)
+MSG_THREAD_LINK = Selector("thread link", ('a[href*="/messaging/thread/"]',))
+INMAIL_SUBJECT = Selector(
+    "InMail subject",
+    ('input[name="subject"]', "input.msg-form__subject", 'input[aria-label^="Subject"]'),
+)
+INMAIL_CREDITS = Selector(
+    "InMail credits line",
+    (
+        ".msg-inmail-credits-display",
+        '[class*="inmail-credits"]',
+        'form.msg-form :text-matches("InMail credits?", "i")',
+    ),
+)
+# A Premium link inside the conversation area (not an ad elsewhere on the page).
+INMAIL_UPSELL = Selector(
+    "InMail Premium upsell",
+    (
+        'main .msg-thread a[href*="/premium/"]',
+        '.msg-overlay-conversation-bubble a[href*="/premium/"]',
+        '[role="dialog"] a[href*="/premium/"]',
+    ),
+)
+
+# A post, by its activity URN ({urn}); never the first post on the page.
+POST_BY_URN = Selector(
+    "post (by urn)",
+    (
+        'main div.feed-shared-update-v2[data-urn="{urn}"]',
+        'main [data-urn="{urn}"]',
+        'main [data-id="{urn}"]',
+        'main [data-activity-urn="{urn}"]',
+    ),
+)
+# Every post in the main column (recent activity); the sidebar is never read.
+POST_ANY = Selector(
+    "post",
+    (
+        'main div.feed-shared-update-v2[data-urn^="urn:li:activity:"]',
+        'main [data-urn^="urn:li:activity:"]',
+        'main [data-id^="urn:li:activity:"]',
+    ),
+)
+POST_UNAVAILABLE = Selector(
+    "post unavailable",
+    ("main .artdeco-empty-state", '[data-test-id="post-not-found"]'),
+)
+# The list is ready once it shows a post or says there is none (its container alone may
+# render before the posts do).
+POST_ACTIVITY_LIST = Selector(
+    "recent-activity list",
+    (
+        'main [data-urn^="urn:li:activity:"]',
+        'main [data-id^="urn:li:activity:"]',
+        "main .artdeco-empty-state",
+    ),
+)
+# The relative date ("3d • Edited • 🌐"): aria-hidden text first, screen-reader text second.
+POST_AGE = Selector(
+    "post age",
+    (
+        '.update-components-actor__sub-description [aria-hidden="true"]',
+        ".update-components-actor__sub-description",
+        ".feed-shared-actor__sub-description",
+        'a[href*="/feed/update/"] [aria-hidden="true"]',
+    ),
+)
+POST_TEXT = Selector(
+    "post text",
+    (
+        ".feed-shared-update-v2__description .update-components-text .break-words",
+        ".update-components-text .break-words",
+        ".feed-shared-update-v2__description",
+        ".feed-shared-text",
+    ),
+)
+POST_LINK = Selector("post link", ('a[href*="/feed/update/urn:li:activity:"]',))
+
+# Reactions: the trigger (aria-pressed, label naming the reaction) and the hover menu.
+REACT_TRIGGER = Selector(
+    "React trigger",
+    (
+        "button.react-button__trigger",
+        ".reactions-react-button button[aria-pressed]",
+        'button[aria-label^="React "][aria-pressed]',
+    ),
+)
+REACTIONS_MENU = Selector(
+    "reactions menu",
+    (".reactions-menu", '[role="toolbar"][aria-label*="eaction"]'),
+)
+# {label}: Like, Celebrate, Support, Love, Insightful, Funny.
+REACTION_BUTTON = Selector(
+    "reaction (menu)",
+    (
+        'button[data-reaction-type="{type}"]',
+        'button[aria-label="{label}"]',
+        'button:has(img[alt="{label}"])',
+    ),
+)
+
+# Comments: the Comment button opens a Quill editor inside the post.
+COMMENT_BUTTON = Selector(
+    "Comment button",
+    ('button[aria-label="Comment"]', "button.comment-button", 'button[aria-label^="Comment"]'),
+)
+COMMENT_EDITOR = Selector(
+    "comment editor",
+    (
+        '.comments-comment-box__form .ql-editor[contenteditable="true"]',
+        '.comments-comment-box [contenteditable="true"]',
+        '.comments-comment-texteditor [contenteditable="true"]',
+    ),
+)
+COMMENT_SUBMIT = Selector(
+    "comment submit",
+    (
+        "button.comments-comment-box__submit-button",
+        '.comments-comment-box__form button[type="submit"]',
+        'button[class*="comments-comment-box__submit-button"]',
+    ),
+)
+# Plain CSS (read in page JavaScript): each comment's text inside the post.
+COMMENT_BODY_CSS = (
+    ".comments-comment-item__main-content, "
+    ".comments-comment-entity .update-components-text, "
+    ".comments-comment-item-content-body"
+)

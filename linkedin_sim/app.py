@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from linkedin_sim import pages
+from linkedin_sim import messaging, network, pages, posts, voyager
 from linkedin_sim.state import (
     Account,
     Fault,
@@ -25,6 +25,8 @@ from linkedin_sim.state import (
 
 LI_AT = "li_at"
 _NO_ACCOUNT = "Couldn't find a LinkedIn account associated with this email. Please try again."
+# Paths a restricted account can still load (the notice itself, signing in, controls).
+_UNRESTRICTED_PREFIXES = ("/__sim/", "/checkpoint/", "/login", "/uas/", "/authwall", "/404/")
 _BAD_PIN = "The verification code you entered isn't valid. Please check the code and try again."
 
 
@@ -39,6 +41,7 @@ class AccountIn(BaseModel):
     public_id: str | None = None
     checkpoint_pin: str | None = None
     challenge: bool | None = None
+    restricted: bool | None = None
 
 
 class ProfileIn(BaseModel):
@@ -59,6 +62,11 @@ class ProfileIn(BaseModel):
     old_slugs: list[str] | None = None
     default_relationship: Relationship | None = None
     relationships: dict[str, Relationship] | None = None
+    follow_only: bool | None = None
+    open_profile: bool | None = None
+    hide_pending: bool | None = None
+    positions: list[dict[str, Any]] | None = None
+    educations: list[dict[str, Any]] | None = None
 
 
 class FaultIn(BaseModel):
@@ -149,6 +157,17 @@ def create_app(state: SimState | None = None) -> FastAPI:
                 if account is not None:
                     return challenge_redirect(account)
                 return _redirect(f"/checkpoint/challenge/{secrets.token_urlsafe(12)}/")
+            if fault.action == "restricted":
+                # LinkedIn restricts the account itself: every later page shows the notice.
+                account = current(request)
+                if account is None:
+                    return _login_redirect(path)
+                account.restricted = True
+                return network.restriction_redirect(sim)
+        if not path.startswith(_UNRESTRICTED_PREFIXES):
+            account = current(request)
+            if account is not None and account.restricted:
+                return network.restriction_redirect(sim)
         response: Response = await call_next(request)
         if "JSESSIONID" not in request.cookies and "set-cookie" not in response.headers:
             # LinkedIn hands every visitor a CSRF cookie, signed in or not.
@@ -208,6 +227,8 @@ def create_app(state: SimState | None = None) -> FastAPI:
 
     @app.get("/checkpoint/challenge/{token}/")
     async def checkpoint_form(token: str) -> Response:
+        if sim.is_restriction_token(token):
+            return _html(network.restriction_page())
         return _html(pages.checkpoint_page(token))
 
     @app.post("/checkpoint/challenge/{token}/")
@@ -350,4 +371,8 @@ def create_app(state: SimState | None = None) -> FastAPI:
         sim.clear_faults()
         return {"ok": True}
 
+    app.include_router(voyager.router)
+    app.include_router(network.router)
+    app.include_router(posts.router)
+    app.include_router(messaging.router)
     return app

@@ -218,6 +218,9 @@ def _top_card_actions(
     )
     invite_label = f"Invite {profile.name} to connect"
     pending_label = f"Pending, click to withdraw invitation sent to {profile.name}"
+    special = _relationship_variant(profile, rel, message, more, follow_btn, menu)
+    if special is not None:
+        return special, menu
     if rel == "connected":
         menu.append(
             {
@@ -238,6 +241,47 @@ def _top_card_actions(
     menu.append({"label": f"Follow {profile.name}", "text": "Follow", "kind": "noop"})
     primary = pending_btn if rel == "pending" else connect_btn
     return primary + message + more, menu
+
+
+def _relationship_variant(
+    profile: Profile,
+    rel: Relationship,
+    message: str,
+    more: str,
+    follow_btn: str,
+    menu: list[dict[str, str]],
+) -> str | None:
+    """Top-card actions of the incoming / follow-only / open-profile / hidden-pending variants.
+
+    Returns None for the classic layouts; may append items to the More `menu`.
+    """
+    name = escape(profile.name)
+    if rel == "incoming":
+        # Someone invited the account: Accept / Ignore replace Connect.
+        return (
+            f'<button class="artdeco-button" aria-label="Ignore {name}&#8217;s invitation" '
+            "data-sim-ignore>Ignore</button>"
+            '<button class="artdeco-button artdeco-button--primary" '
+            f'aria-label="Accept {name}&#8217;s invitation" data-sim-accept>Accept</button>'
+            + message
+            + more
+        )
+    if rel == "pending" and profile.hide_pending:
+        # The invitation exists (it is on the sent page) but the profile does not show it.
+        return follow_btn + message + more
+    if rel == "not_connected" and profile.follow_only:
+        return follow_btn + more
+    if profile.open_profile and rel in ("not_connected", "pending"):
+        # Open profile / Premium: Message for everyone; Connect (or Pending) under More.
+        if rel == "pending":
+            label = f"Pending, click to withdraw invitation sent to {profile.name}"
+            menu.append({"label": label, "text": "Pending", "kind": "pending"})
+        else:
+            label = f"Invite {profile.name} to connect"
+            menu.append({"label": label, "text": "Connect", "kind": "connect"})
+        primary = message.replace("artdeco-button ", "artdeco-button artdeco-button--primary ", 1)
+        return primary + follow_btn.replace(" artdeco-button--primary", "", 1) + more
+    return None
 
 
 def profile_page(
@@ -296,9 +340,14 @@ def profile_page(
  {aside}
 </div>
 <div class="artdeco-toasts_toasts" aria-live="polite"></div>"""
-    script = _json_script("sim-config", config) + f"<script>{PROFILE_JS}</script>"
+    script = (
+        _json_script("sim-config", config)
+        + f"<script>{PROFILE_JS}</script><script>{NETWORK_JS}</script>"
+    )
     return layout(f"{profile.name} | LinkedIn", body, account=account, script=script)
 
 
 # Inlined into each profile page so the simulator needs no static file route.
 PROFILE_JS = (resources.files("linkedin_sim") / "static" / "profile.js").read_text("utf-8")
+# Withdraw dialogs and the sent-invitations page (see network.py).
+NETWORK_JS = (resources.files("linkedin_sim") / "static" / "network.js").read_text("utf-8")

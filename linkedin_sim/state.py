@@ -8,15 +8,24 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-Relationship = Literal["not_connected", "pending", "connected"]
+from linkedin_sim.social import SocialState, seed_social
+
+# "incoming": the profile owner invited the account (Accept / Ignore in the top card).
+Relationship = Literal["not_connected", "pending", "connected", "incoming"]
 Placement = Literal["top_card", "more_menu"]
 InviteFlow = Literal["dialog", "gate", "instant"]
-FaultAction = Literal["rate_limit", "checkpoint", "session_expired", "server_error"]
+FaultAction = Literal["rate_limit", "checkpoint", "session_expired", "server_error", "restricted"]
 
-RELATIONSHIPS: tuple[str, ...] = ("not_connected", "pending", "connected")
+RELATIONSHIPS: tuple[str, ...] = ("not_connected", "pending", "connected", "incoming")
 PLACEMENTS: tuple[str, ...] = ("top_card", "more_menu")
 INVITE_FLOWS: tuple[str, ...] = ("dialog", "gate", "instant")
-FAULT_ACTIONS: tuple[str, ...] = ("rate_limit", "checkpoint", "session_expired", "server_error")
+FAULT_ACTIONS: tuple[str, ...] = (
+    "rate_limit",
+    "checkpoint",
+    "session_expired",
+    "server_error",
+    "restricted",
+)
 
 
 def _now() -> str:
@@ -36,6 +45,8 @@ class Account:
     checkpoint_pin: str | None = None
     # When true, every authenticated page redirects to a checkpoint until the PIN is entered.
     challenge: bool = False
+    # When true, every signed-in page redirects to the restriction notice (see network.py).
+    restricted: bool = False
 
 
 @dataclass
@@ -56,6 +67,14 @@ class Profile:
     old_slugs: list[str] = field(default_factory=list)
     default_relationship: Relationship = "not_connected"
     relationships: dict[str, Relationship] = field(default_factory=dict)
+    # Variants for connection_status / withdraw (see README "Relationships and withdraw").
+    follow_only: bool = False
+    open_profile: bool = False
+    hide_pending: bool = False
+    # Served by the Voyager profile API: [{title, company, location, start, end}] and
+    # [{school, degree, field_of_study, start, end}], dates "YYYY" or "YYYY-MM".
+    positions: list[dict[str, Any]] = field(default_factory=list)
+    educations: list[dict[str, Any]] = field(default_factory=list)
     member_id: int = 0
 
     @property
@@ -137,6 +156,65 @@ def seed(state: SimState) -> None:
     ]
     for data in profiles:
         state.upsert_profile(**data)
+    seed_network(state)
+
+
+def seed_network(state: SimState) -> None:
+    """Profiles for enrich, connection_status and withdraw (README "Relationships and withdraw")."""
+    state.upsert_profile(
+        "jane-doe",
+        location="Berlin, Germany",
+        positions=[
+            {
+                "title": "VP Sales",
+                "company": "Acme",
+                "location": "Berlin",
+                "start": "2021-03",
+                "end": None,
+            },
+            {"title": "Account Executive", "company": "Globex", "start": "2016", "end": "2021-02"},
+        ],
+        educations=[
+            {
+                "school": "TU Berlin",
+                "degree": "MSc",
+                "field_of_study": "Economics",
+                "start": "2010",
+                "end": "2015",
+            }
+        ],
+    )
+    extra: list[dict[str, Any]] = [
+        {
+            "public_id": "irene-incoming",
+            "name": "Irene Incoming",
+            "headline": "Invited you to connect",
+            "default_relationship": "incoming",
+        },
+        {
+            "public_id": "fiona-follow",
+            "name": "Fiona Follow",
+            "headline": "Creator, follow only",
+            "follow_only": True,
+            "degree": "3rd",
+        },
+        {
+            "public_id": "oscar-open",
+            "name": "Oscar Open",
+            "headline": "Open profile (Premium): Message for everyone",
+            "open_profile": True,
+            "degree": "3rd",
+        },
+        {
+            "public_id": "hank-hidden",
+            "name": "Hank Hidden",
+            "headline": "Pending, but the profile does not show it",
+            "hide_pending": True,
+            "default_relationship": "pending",
+        },
+    ]
+    for data in extra:
+        state.upsert_profile(**data)
 
 
 class SimState:
@@ -156,9 +234,15 @@ class SimState:
             self._visits: list[dict[str, Any]] = []
             self._logins: list[dict[str, Any]] = []
             self._challenges: dict[str, str] = {}
+            self._withdrawals: list[dict[str, Any]] = []
+            self._voyager_calls: list[dict[str, Any]] = []
+            self._restriction_tokens: set[str] = set()
             self._next_member_id = 1
+            # Posts, reactions, comments, messages and InMail live in social.py.
+            self.social = SocialState()
             if seeded:
                 seed(self)
+                seed_social(self.social)
 
     # accounts -----------------------------------------------------------------
 
@@ -304,6 +388,41 @@ class SimState:
         """Record a login attempt (never the password)."""
         with self._lock:
             self._logins.append({"account": account, "method": method, "ok": ok, "at": _now()})
+
+    def record_withdrawal(self, account: str, public_id: str, via: str) -> dict[str, Any]:
+        """Record a withdrawn invitation and make the relationship not_connected again."""
+        event = {"account": account, "public_id": public_id, "via": via, "at": _now()}
+        with self._lock:
+            self._withdrawals.append(event)
+            self.set_relationship(account, public_id, "not_connected")
+        return dict(event)
+
+    def record_voyager_call(self, event: dict[str, Any]) -> None:
+        """Record one Voyager API read (the csrf check's outcome, never the token)."""
+        with self._lock:
+            self._voyager_calls.append({**event, "at": _now()})
+
+    def withdrawals(self) -> list[dict[str, Any]]:
+        """Every invitation withdrawn so far, oldest first."""
+        with self._lock:
+            return [dict(e) for e in self._withdrawals]
+
+    def voyager_calls(self) -> list[dict[str, Any]]:
+        """Every Voyager profile read so far, oldest first."""
+        with self._lock:
+            return [dict(e) for e in self._voyager_calls]
+
+    def restriction_token(self) -> str:
+        """A new checkpoint URL token that shows the restriction notice."""
+        token = secrets.token_urlsafe(12)
+        with self._lock:
+            self._restriction_tokens.add(token)
+        return token
+
+    def is_restriction_token(self, token: str) -> bool:
+        """Whether a checkpoint URL token belongs to a restriction notice."""
+        with self._lock:
+            return token in self._restriction_tokens
 
     def invitations(self) -> list[dict[str, Any]]:
         """Every invitation sent so far, oldest first."""

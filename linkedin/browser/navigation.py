@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection
-from contextlib import asynccontextmanager
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Collection
+from contextlib import asynccontextmanager, suppress
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Locator, Page
+from playwright.async_api import Frame, Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from linkedin import selectors as S
@@ -16,12 +18,15 @@ from linkedin.selectors import first_present
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 
 DEFAULT_TIMEOUT_MS = 30_000
+SETTLE_TIMEOUT_MS = 10_000
+T = TypeVar("T")
 
 _BLOCKERS: dict[PageState, tuple[ErrorCode, str]] = {
     PageState.CHECKPOINT: (ErrorCode.CHECKPOINT, "LinkedIn asks for a security verification"),
     PageState.LOGIN: (ErrorCode.SESSION_EXPIRED, "the session is not signed in (login page)"),
     PageState.AUTHWALL: (ErrorCode.SESSION_EXPIRED, "the session is not signed in (authwall)"),
     PageState.RATE_LIMITED: (ErrorCode.RATE_LIMITED, "LinkedIn says too many requests"),
+    PageState.RESTRICTED: (ErrorCode.ACCOUNT_RESTRICTED, "LinkedIn has restricted the account"),
 }
 
 
@@ -43,8 +48,8 @@ async def goto(
 ) -> PageState:
     """Open `url` (waiting for DOMContentLoaded only) and return the resulting page state.
 
-    Raises CHECKPOINT, SESSION_EXPIRED (login page or authwall), RATE_LIMITED or
-    NAVIGATION_TIMEOUT, except for states listed in `allow`.
+    Raises CHECKPOINT, SESSION_EXPIRED (login page or authwall), ACCOUNT_RESTRICTED,
+    RATE_LIMITED or NAVIGATION_TIMEOUT, except for states listed in `allow`.
     """
     try:
         response = await page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
@@ -68,6 +73,65 @@ async def goto(
         state = PageState.RATE_LIMITED
     raise_for_state(state, page.url, allow)
     return state
+
+
+async def raise_if_blocked(page: Page, allow: Collection[PageState] = ()) -> PageState:
+    """Check where the page is now (after a click that may have redirected); raise if blocked.
+
+    For use mid-flow, not only after goto: LinkedIn can send a signed-in page to a
+    checkpoint, the login page, a restriction notice or a throttle page at any click.
+    """
+    for attempt in range(2):
+        try:
+            await page.wait_for_load_state("domcontentloaded", timeout=SETTLE_TIMEOUT_MS)
+            state = await detect(page)
+            break
+        except PlaywrightTimeoutError:
+            state = await detect(page)
+            break
+        except PlaywrightError:
+            # A navigation destroyed the context mid-check: look again once it settled.
+            if attempt:
+                raise
+    raise_for_state(state, page.url, allow)
+    return state
+
+
+async def wait_unless_blocked(page: Page, waiter: Awaitable[T]) -> T:
+    """Await `waiter` (e.g. a wait for the effect of a click), but stop at once with the
+    blocker's code if the page navigates to a checkpoint, login, restriction or throttle page.
+
+    A navigation to an ordinary page lets the waiter go on.
+    """
+    task = asyncio.ensure_future(waiter)
+    navigated = asyncio.Event()
+
+    def on_navigated(frame: Frame) -> None:
+        if frame == page.main_frame:
+            navigated.set()
+
+    page.on("framenavigated", on_navigated)
+    try:
+        # Playwright's click already waits for a navigation it started: the tab may be on
+        # the blocker before this function is called (the listener is set first: no gap).
+        await raise_if_blocked(page)
+        while True:
+            signal = asyncio.ensure_future(navigated.wait())
+            done, _ = await asyncio.wait({task, signal}, return_when=asyncio.FIRST_COMPLETED)
+            if task in done:
+                signal.cancel()
+                # A waiter that failed may have failed because the page went elsewhere.
+                if navigated.is_set() or task.exception() is not None:
+                    await raise_if_blocked(page)
+                return task.result()
+            navigated.clear()
+            await raise_if_blocked(page)
+    finally:
+        page.remove_listener("framenavigated", on_navigated)
+        if not task.done():
+            task.cancel()
+            with suppress(asyncio.CancelledError, PlaywrightError):
+                await task
 
 
 async def _dismiss_overlay(overlay: Locator) -> None:

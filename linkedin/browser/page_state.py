@@ -1,4 +1,13 @@
-"""Which kind of LinkedIn page the browser is on, decided from the URL path (and content)."""
+"""Which kind of LinkedIn page the browser is on, decided from the URL path (and content).
+
+Restriction notice (ACCOUNT_RESTRICTED): LinkedIn has no dedicated, documented path for
+it; reports show it under a `/checkpoint/challenge/...` URL, the same path family as a PIN
+verification. So it is decided from content: on a checkpoint, unknown or 404 path, an
+`h1`/`h2`/`role=alert` heading saying the account is restricted ("Your account has been
+temporarily restricted", "We've restricted your account") makes it RESTRICTED, checked
+before the path would say CHECKPOINT. Never on the feed or a profile, whose headings are
+members' own words. Rate-limit pages are content-only too (short, no `<main>`).
+"""
 
 from __future__ import annotations
 
@@ -20,6 +29,7 @@ class PageState(StrEnum):
     AUTHWALL = "authwall"
     NOT_FOUND = "not_found"
     RATE_LIMITED = "rate_limited"
+    RESTRICTED = "restricted"
     PROFILE = "profile"
     OTHER = "other"
 
@@ -29,6 +39,13 @@ _LOGIN_PATHS = ("/login", "/uas/login", "/uas/login-submit", "/checkpoint/lg/log
 _LOGIN_PREFIXES = ("/checkpoint/lg/login",)
 _CHECKPOINT_PREFIXES = ("/checkpoint/", "/uas/consumer-email-challenge")
 _RATE_LIMIT_TEXT = re.compile(r"too many requests|try again later", re.IGNORECASE)
+# "Your account has been (temporarily) restricted", "We've restricted your account".
+_RESTRICTED_TEXT = re.compile(
+    r"\baccount\b[^.]{0,60}\brestricted\b|\brestricted\b[^.]{0,30}\baccount\b", re.IGNORECASE
+)
+# Where a restriction notice can be: LinkedIn shows it under a /checkpoint/ challenge URL
+# (the same path family as a PIN verification), so the path alone cannot tell them apart.
+_RESTRICTION_STATES = frozenset({PageState.CHECKPOINT, PageState.OTHER, PageState.NOT_FOUND})
 
 
 def classify_url(url: str) -> PageState:
@@ -61,9 +78,24 @@ async def is_rate_limit_page(page: Page) -> bool:
     return len(text) < 2_000 and bool(_RATE_LIMIT_TEXT.search(text))
 
 
+async def is_restriction_notice(page: Page) -> bool:
+    """LinkedIn's "your account has been restricted" notice, recognised by its heading."""
+    try:
+        headings = await page.locator(S.RESTRICTION_HEADING.variants[0]).all_inner_texts()
+    except Exception:
+        return False
+    return any(_RESTRICTED_TEXT.search(text) for text in headings)
+
+
 async def detect(page: Page) -> PageState:
-    """Classify the current page by URL path, then check the content for a rate-limit page."""
+    """Classify the current page by URL path, then by content (restriction, rate limit).
+
+    A restriction notice is decided from the page heading on checkpoint-like or unknown
+    paths, never on the feed or a profile (whose headings are members' own words).
+    """
     state = classify_url(page.url)
+    if state in _RESTRICTION_STATES and await is_restriction_notice(page):
+        return PageState.RESTRICTED
     if state in (PageState.LOGIN, PageState.CHECKPOINT, PageState.AUTHWALL):
         return state
     if await is_rate_limit_page(page):

@@ -11,7 +11,11 @@ from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from linkedin import selectors as S
-from linkedin.browser.navigation import overlays_dismissed
+from linkedin.browser.navigation import (
+    overlays_dismissed,
+    raise_if_blocked,
+    wait_unless_blocked,
+)
 from linkedin.browser.pace import Pace
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 from linkedin.touchpoints.models import ConnectInput, ConnectResult
@@ -40,7 +44,8 @@ async def wait_any(locators: dict[str, Locator], timeout_ms: int) -> str | None:
     return None
 
 
-async def _click(locator: Locator, what: str) -> None:
+async def click_control(locator: Locator, what: str) -> None:
+    """Click a control; raise UI_CHANGED (not a bare timeout) if it never becomes clickable."""
     # A control that never becomes clickable (disabled, covered) means the UI is not what
     # this code expects: report it with a code instead of a bare Playwright timeout.
     try:
@@ -101,7 +106,7 @@ async def _find_connect(page: Page, profile: ProfilePage) -> tuple[str, Locator 
     more = await S.first_present(card, S.MORE_IN_CARD)
     if more is None:
         raise TouchpointError(ErrorCode.UI_CHANGED, "no Connect and no More button in the top card")
-    await _click(more, "More actions")
+    await click_control(more, "More actions")
     found = await wait_any(
         {
             "connect": S.any_of(page, S.CONNECT_IN_MENU, name=name),
@@ -163,7 +168,7 @@ async def _fill_note(page: Page, dialog: Locator, note: str, pace: Pace) -> Loca
         if add is None:
             raise TouchpointError(ErrorCode.UI_CHANGED, "no 'Add a note' button in the dialog")
         await pace.pause()
-        await _click(add, "Add a note")
+        await click_control(add, "Add a note")
     # The note box may open in the same dialog or in a new one (2026 gate dialog).
     dialogs = S.any_of(page, S.DIALOG)
     found = await wait_any(
@@ -248,26 +253,31 @@ async def connect(
                 await _close_menu(page)
             return _result(profile, "would_send", note_sent=note is not None, dry_run=True)
         await pace.pause()
-        await _click(button, "Connect")
-        outcome = await wait_any(_outcomes(page, profile), DIALOG_TIMEOUT_MS)
+        await click_control(button, "Connect")
+        # LinkedIn may answer a click by sending the tab to a checkpoint or restriction page.
+        outcome = await wait_unless_blocked(
+            page, wait_any(_outcomes(page, profile), DIALOG_TIMEOUT_MS)
+        )
         await _raise_blocker(page, outcome)
         if outcome in ("pending", "sent"):
             # Sent on click, no dialog: a note could not be attached.
             return _result(profile, "sent", note_sent=False)
         if outcome not in ("dialog", "note"):
+            await raise_if_blocked(page)
             raise TouchpointError(ErrorCode.UI_CHANGED, "nothing happened after clicking Connect")
         dialog = S.any_of(page, S.DIALOG).filter(visible=True).last
         if note is not None:
             dialog = await _fill_note(page, dialog, note, pace)
         send = await _send_button(dialog, with_note=note is not None)
         await pace.pause()
-        await _click(send, "Send")
+        await click_control(send, "Send")
         outcomes = _outcomes(page, profile)
         for transient in ("dialog", "note", "upsell"):
             outcomes.pop(transient)
-        outcome = await wait_any(outcomes, VERIFY_TIMEOUT_MS)
+        outcome = await wait_unless_blocked(page, wait_any(outcomes, VERIFY_TIMEOUT_MS))
         await _raise_blocker(page, outcome)
         if outcome not in ("pending", "sent"):
+            await raise_if_blocked(page)
             raise TouchpointError(
                 ErrorCode.UI_CHANGED, "could not verify that the invitation was sent"
             )

@@ -9,7 +9,7 @@ from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from linkedin import selectors as S
-from linkedin.browser.navigation import goto
+from linkedin.browser.navigation import goto, raise_if_blocked
 from linkedin.browser.page_state import PageState
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 from linkedin.touchpoints.models import Degree, profile_public_id
@@ -46,6 +46,8 @@ async def open_profile(page: Page, url: str) -> ProfilePage:
             state="visible", timeout=TOP_CARD_TIMEOUT_MS
         )
     except PlaywrightTimeoutError as exc:
+        # A client-side redirect (checkpoint, notice) after load explains a missing card.
+        await raise_if_blocked(page)
         raise TouchpointError(ErrorCode.UI_CHANGED, "profile top card not found") from exc
     card = await S.first_present(page, S.TOP_CARD)
     if card is None:

@@ -10,10 +10,18 @@ from playwright.async_api import Page
 from pydantic import BaseModel
 
 from linkedin.browser.pace import Pace
+from linkedin.touchpoints.comment import comment
 from linkedin.touchpoints.connect import connect
+from linkedin.touchpoints.connection_status import connection_status
+from linkedin.touchpoints.enrich import enrich
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
+from linkedin.touchpoints.inmail import inmail
+from linkedin.touchpoints.message import message
 from linkedin.touchpoints.models import AnyTouchpoint, check_linkedin_url
+from linkedin.touchpoints.react import react
+from linkedin.touchpoints.recent_posts import recent_posts
 from linkedin.touchpoints.visit import visit
+from linkedin.touchpoints.withdraw import withdraw
 
 
 @dataclass
@@ -31,6 +39,16 @@ Handler = Callable[[Page, Any, TouchpointContext], Awaitable[BaseModel]]
 HANDLERS: dict[str, Handler] = {
     "visit": lambda page, tp, ctx: visit(page, tp, ctx.pace, dry_run=ctx.dry_run),
     "connect": lambda page, tp, ctx: connect(page, tp, ctx.pace, dry_run=ctx.dry_run),
+    "enrich": lambda page, tp, ctx: enrich(page, tp, ctx.base_url),
+    "connection_status": lambda page, tp, ctx: connection_status(page, tp),
+    "withdraw": lambda page, tp, ctx: withdraw(
+        page, tp, ctx.base_url, ctx.pace, dry_run=ctx.dry_run
+    ),
+    "message": message,
+    "react": react,
+    "comment": comment,
+    "recent_posts": recent_posts,
+    "inmail": inmail,
 }
 
 

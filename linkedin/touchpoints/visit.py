@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from playwright.async_api import Page
 
+from linkedin.browser.navigation import raise_if_blocked
 from linkedin.browser.pace import Pace
 from linkedin.touchpoints.models import VisitInput, VisitResult
 from linkedin.touchpoints.profile_page import open_profile, read_degree
@@ -26,6 +27,8 @@ async def visit(
         await pace.dwell(low / 2, high / 2)
     else:
         await pace.dwell(low, high)
+    # While the visitor dwelt, LinkedIn may have sent the tab to a checkpoint or a notice.
+    await raise_if_blocked(page)
     return VisitResult(
         final_url=profile.final_url,
         public_identifier=profile.public_id,

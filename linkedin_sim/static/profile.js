@@ -107,6 +107,16 @@
         body: JSON.stringify(body),
       });
     } finally { sending = false; }
+    // Like LinkedIn's web client: signed out, or redirected to a page (checkpoint,
+    // restriction notice, login), the whole tab goes there.
+    if (res.status === 401) {
+      location.assign('/login?session_redirect=' + encodeURIComponent(location.pathname));
+      return;
+    }
+    if (res.redirected && !new URL(res.url).pathname.startsWith('/voyager/')) {
+      location.assign(res.url);
+      return;
+    }
     if (res.status === 429) { weeklyLimit(); return; }
     closeModals();
     if (!res.ok) { toast('error', 'Your invitation could not be sent. Please try again.'); return; }

@@ -1,0 +1,295 @@
+"""Messaging in the simulator: compose, threads, InMail and the Enter setting (README.md)."""
+
+from __future__ import annotations
+
+from html import escape
+from importlib import resources
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict
+
+from linkedin_sim.pages import layout
+from linkedin_sim.posts import EDITOR_JS, _guard, _sim, json_script
+from linkedin_sim.social import Thread
+from linkedin_sim.state import Account, Profile, SimState
+from linkedin_sim.voyager import csrf_ok
+
+router = APIRouter()
+
+MESSAGING_JS = (resources.files("linkedin_sim") / "static" / "messaging.js").read_text("utf-8")
+Mode = Literal["message", "inmail", "upsell", "history"]
+
+_STYLE = """
+.msg{display:flex;gap:16px;max-width:1128px;margin:24px auto}
+.msg-conversations-container{width:320px;background:#fff;border-radius:8px}
+.msg-conversation-listitem{list-style:none;padding:8px;border-bottom:1px solid #eee}
+.msg-conversation-listitem--active{background:#eef3f8}
+.msg-thread{flex:1;background:#fff;border-radius:8px;padding:16px}
+.msg-s-message-list-content{list-style:none;padding:0;min-height:120px}
+.msg-s-event-listitem__body{white-space:pre-wrap;margin:4px 0}
+.msg-form__contenteditable{min-height:60px;border:1px solid #999;border-radius:8px;padding:8px;
+  white-space:pre-wrap}
+.msg-form__contenteditable p{margin:0}
+.msg-form__subject{width:100%;margin-bottom:8px}
+"""
+
+
+def _profile_for(sim: SimState, request: Request) -> Profile | None:
+    params = request.query_params
+    recipient = params.get("recipient", "")
+    found = sim.profile(recipient) or sim.profile_by_urn(recipient)
+    if found is None and params.get("profileUrn"):
+        found = sim.profile_by_urn(params["profileUrn"])
+    return found
+
+
+def _events_html(thread: Thread | None, account: Account, name: str) -> str:
+    if thread is None:
+        return ""
+    items = []
+    for event in thread.events:
+        mine = event["from"] == "me"
+        who = escape(account.display_name if mine else name)
+        items.append(
+            '<li class="msg-s-message-list__event"><div class="msg-s-event-listitem'
+            f'{" msg-s-event-listitem--me" if mine else " msg-s-event-listitem--other"}">'
+            f'<span class="msg-s-message-group__name">{who}</span>'
+            '<div class="msg-s-event-listitem__message-bubble">'
+            f'<p class="msg-s-event-listitem__body">{escape(event["text"])}</p></div></div></li>'
+        )
+    return "".join(items)
+
+
+def _conversations(sim: SimState, account: Account, active: str | None) -> str:
+    cards = []
+    for thread in sim.social.threads_of(account.username):
+        other = sim.profile(thread.public_id)
+        last = thread.events[-1] if thread.events else {"from": "them", "text": ""}
+        prefix = "You: " if last["from"] == "me" else ""
+        css = " msg-conversation-listitem--active" if thread.public_id == active else ""
+        cards.append(
+            f'<li class="msg-conversation-listitem{css}">'
+            '<a class="msg-conversation-listitem__link" '
+            f'href="/messaging/thread/{thread.thread_id}/">'
+            f'<h3 class="msg-conversation-listitem__participant-names">'
+            f"{escape(other.name if other else thread.public_id)}</h3>"
+            f'<p class="msg-conversation-card__message-snippet">{escape(prefix + last["text"])}</p>'
+            "</a></li>"
+        )
+    return (
+        '<aside class="msg-conversations-container" aria-label="Conversation list">'
+        '<ul class="msg-conversations-container__conversations-list">'
+        f"{''.join(cards)}</ul></aside>"
+    )
+
+
+def messaging_page(
+    account: Account,
+    sim: SimState,
+    profile: Profile,
+    mode: Mode,
+    thread: Thread | None = None,
+) -> str:
+    """A conversation with `profile`: history plus a compose form (or an InMail upsell)."""
+    settings = sim.social.settings_of(account.username)
+    name = escape(profile.name)
+    subject_html = credits_html = form = ""
+    if mode == "upsell":
+        form = (
+            '<div class="msg-inmail-upsell artdeco-card">'
+            f"<h3>Message {name} with InMail</h3>"
+            "<p>Reach anyone on LinkedIn, even if you’re not connected, with Premium.</p>"
+            '<a class="artdeco-button artdeco-button--primary premium-upsell-link" '
+            'href="/premium/products/?upsellOrderOrigin=premium_inmail_upsell">'
+            "Try Premium for free</a></div>"
+        )
+    elif mode in ("message", "inmail"):
+        if mode == "inmail":
+            subject_html = (
+                '<input type="text" name="subject" class="msg-form__subject" '
+                'aria-label="Subject (optional)" placeholder="Subject (optional)" maxlength="200">'
+            )
+            credits = settings.inmail_credits
+            text = (
+                f"Use 1 of {credits} InMail credits"
+                if credits > 0
+                else "You have 0 InMail credits left."
+            )
+            buy = (
+                ' <a href="/premium/inmail/buy/" class="msg-inmail-credits__buy">Buy more</a>'
+                if credits == 0
+                else ""
+            )
+            credits_html = f'<div class="msg-inmail-credits-display t-12">{text}</div>{buy}'
+        form = f"""<form class="msg-form">
+  {credits_html}{subject_html}
+  <div class="msg-form__msg-content-container">
+   <div class="msg-form__contenteditable t-14" contenteditable="true" role="textbox"
+    aria-multiline="true" aria-label="Write a message…"></div></div>
+  <footer class="msg-form__footer">
+   <button type="submit" class="msg-form__send-button artdeco-button artdeco-button--primary"
+    disabled>Send</button>
+   <span class="msg-form__hint t-12">{
+            "Press Enter to send" if settings.enter_to_send else "Click Send to send"
+        }</span>
+  </footer></form>"""
+    title = "InMail" if (thread and thread.inmail) or mode == "inmail" else "Messaging"
+    subject_line = (
+        f'<h3 class="msg-s-message-list__subject">{escape(thread.subject or "")}</h3>'
+        if thread is not None and thread.inmail
+        else ""
+    )
+    body = f"""<style>{_STYLE}</style>
+<div class="msg scaffold-layout">
+ {_conversations(sim, account, profile.public_id)}
+ <main class="scaffold-layout__main msg__detail" id="main" aria-label="{title}">
+  <section class="msg-thread">
+   <header class="msg-thread__topcard">
+    <h2 class="msg-entity-lockup__entity-title">{name}</h2>
+    <a href="/in/{escape(profile.public_id)}/" class="msg-thread__link-to-profile">View profile</a>
+   </header>
+   {subject_line}
+   <ul class="msg-s-message-list-content" role="list">
+    {_events_html(thread, account, profile.name)}</ul>
+   {form}
+  </section>
+ </main>
+</div>"""
+    config = {
+        "mode": mode,
+        "me": account.display_name,
+        "recipientUrn": profile.urn,
+        "enterToSend": settings.enter_to_send,
+        "credits": settings.inmail_credits if mode == "inmail" else None,
+    }
+    script = (
+        json_script("sim-msg", config)
+        + f"<script>{EDITOR_JS}</script><script>{MESSAGING_JS}</script>"
+    )
+    return layout(f"{title} | LinkedIn", body, account=account, script=script)
+
+
+class SettingsIn(BaseModel):
+    """Body of POST /__sim/messaging/settings."""
+
+    model_config = ConfigDict(extra="forbid")
+    account: str
+    enter_to_send: bool | None = None
+    premium: bool | None = None
+    inmail_credits: int | None = None
+
+
+def _compose(request: Request) -> Response:
+    account = _guard(request)
+    if isinstance(account, Response):
+        return account
+    sim = _sim(request)
+    profile = _profile_for(sim, request)
+    if profile is None:
+        return Response(status_code=302, headers={"location": "/404/"})
+    if profile.public_id == account.public_id:
+        return Response(status_code=302, headers={"location": "/messaging/"})
+    if sim.relationship(account.username, profile.public_id) == "connected":
+        thread = sim.social.thread_with(account.username, profile.public_id)
+        if thread is not None:
+            # LinkedIn reopens the existing conversation instead of a blank compose.
+            location = f"/messaging/thread/{thread.thread_id}/"
+            return Response(status_code=302, headers={"location": location})
+        return HTMLResponse(messaging_page(account, sim, profile, "message"))
+    mode: Mode = "inmail" if sim.social.settings_of(account.username).premium else "upsell"
+    return HTMLResponse(messaging_page(account, sim, profile, mode))
+
+
+@router.get("/messaging/compose/")
+async def compose_route(request: Request) -> Response:
+    """Compose to ?recipient=<public id or urn> (&profileUrn=<urn>)."""
+    return _compose(request)
+
+
+@router.get("/messaging/thread/new/")
+async def new_thread_route(request: Request) -> Response:
+    """Compose to ?recipient=<urn>."""
+    return _compose(request)
+
+
+@router.get("/messaging/thread/{thread_id}/")
+async def thread_route(request: Request, thread_id: str) -> Response:
+    """An existing conversation of the signed-in account."""
+    account = _guard(request)
+    if isinstance(account, Response):
+        return account
+    sim = _sim(request)
+    thread = sim.social.thread(thread_id)
+    profile = sim.profile(thread.public_id) if thread is not None else None
+    if thread is None or profile is None or thread.account != account.username:
+        return Response(status_code=302, headers={"location": "/404/"})
+    connected = sim.relationship(account.username, profile.public_id) == "connected"
+    mode: Mode = "message" if connected and not thread.inmail else "history"
+    return HTMLResponse(messaging_page(account, sim, profile, mode, thread))
+
+
+@router.post("/voyager/api/voyagerMessagingDashMessengerMessages")
+async def send_route(request: Request) -> Response:
+    """Send: JSON {recipient: urn, text, inmail?, subject?}; texts are kept exactly."""
+    sim = _sim(request)
+    account = sim.account_by_li_at(request.cookies.get("li_at"))
+    if account is None:
+        return JSONResponse({"status": 401}, status_code=401)
+    if not csrf_ok(request):
+        return JSONResponse({"status": 403, "message": "CSRF check failed"}, status_code=403)
+    body = await request.json()
+    profile = sim.profile_by_urn(str(body.get("recipient", "")))
+    text = body.get("text")
+    if profile is None:
+        return JSONResponse({"status": 404}, status_code=404)
+    if not isinstance(text, str) or not text.strip():
+        return JSONResponse({"status": 400}, status_code=400)
+    connected = sim.relationship(account.username, profile.public_id) == "connected"
+    if not body.get("inmail"):
+        if not connected:
+            return JSONResponse({"status": 403, "code": "NOT_CONNECTED"}, status_code=403)
+        thread = sim.social.record_message(account.username, profile.public_id, text)
+        return JSONResponse({"threadPath": f"/messaging/thread/{thread.thread_id}/"})
+    settings = sim.social.settings_of(account.username)
+    subject = body.get("subject") or ""
+    if not isinstance(subject, str):
+        return JSONResponse({"status": 400}, status_code=400)
+    if not settings.premium:
+        return JSONResponse({"status": 403, "code": "PREMIUM_REQUIRED"}, status_code=403)
+    if settings.inmail_credits <= 0:
+        return JSONResponse({"status": 402, "code": "NO_CREDITS"}, status_code=402)
+    thread = sim.social.record_inmail(account.username, profile.public_id, subject, text)
+    return JSONResponse(
+        {
+            "threadPath": f"/messaging/thread/{thread.thread_id}/",
+            "creditsLeft": sim.social.settings_of(account.username).inmail_credits,
+        }
+    )
+
+
+@router.get("/__sim/messages")
+async def sim_messages(request: Request) -> list[dict[str, Any]]:
+    """Every message recorded: {account, target (public id), text, thread_id, at}."""
+    return _sim(request).social.messages()
+
+
+@router.get("/__sim/inmails")
+async def sim_inmails(request: Request) -> list[dict[str, Any]]:
+    """Every InMail recorded: {account, target, subject, body, credits_left, thread_id, at}."""
+    return _sim(request).social.inmails()
+
+
+@router.get("/__sim/messaging")
+async def sim_messaging(request: Request) -> dict[str, Any]:
+    """Posts, messaging settings, threads and current reactions."""
+    return _sim(request).social.snapshot()
+
+
+@router.post("/__sim/messaging/settings")
+async def sim_settings(request: Request, body: SettingsIn) -> dict[str, Any]:
+    """Set an account's "Press Enter to send", Premium and InMail credits."""
+    fields = body.model_dump(exclude_none=True, exclude={"account"})
+    settings = _sim(request).social.update_settings(body.account, **fields)
+    return {"account": body.account} | settings.__dict__

@@ -1,0 +1,148 @@
+"""My Network in the simulator: sent invitations, withdrawing, and the restriction notice."""
+
+from __future__ import annotations
+
+import secrets
+from html import escape
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from linkedin_sim.pages import NETWORK_JS, layout
+from linkedin_sim.state import Account, SimState
+from linkedin_sim.voyager import csrf_ok
+
+router = APIRouter()
+
+SENT_PATH = "/mynetwork/invitation-manager/sent/"
+# LinkedIn's page-instance header tells which page an action came from.
+PAGE_SENT = "urn:li:page:d_flagship3_people_invitations"
+PAGE_PROFILE = "urn:li:page:d_flagship3_profile_view_base"
+
+
+def _sim(request: Request) -> SimState:
+    state: SimState = request.app.state.sim
+    return state
+
+
+def _account(request: Request) -> Account | None:
+    return _sim(request).account_by_li_at(request.cookies.get("li_at"))
+
+
+def restriction_page() -> str:
+    """The notice LinkedIn shows a restricted account, under a /checkpoint/ challenge URL."""
+    body = """
+<main class="app__content" id="main"><section class="artdeco-card">
+ <h1>Your account has been temporarily restricted</h1>
+ <p>We've restricted your account because we noticed activity that goes against our User
+ Agreement. To continue, please verify your identity.</p>
+ <a class="artdeco-button artdeco-button--primary"
+  href="/help/linkedin/answer/a1340522">Learn more</a>
+</section></main>"""
+    return layout("Account restricted | LinkedIn", body)
+
+
+def restriction_redirect(sim: SimState) -> Response:
+    """A 302 to a fresh restriction notice URL."""
+    return Response(
+        status_code=302, headers={"location": f"/checkpoint/challenge/{sim.restriction_token()}/"}
+    )
+
+
+def sent_page(account: Account, sim: SimState) -> str:
+    """Sent invitations, one card per pending invitation, each with its own Withdraw."""
+    cards = []
+    for profile in list(sim.profiles.values()):
+        if profile.public_id == account.public_id:
+            continue
+        if sim.relationship(account.username, profile.public_id) != "pending":
+            continue
+        name, urn = escape(profile.name), escape(profile.urn)
+        cards.append(
+            f"""<li class="invitation-card artdeco-list__item" data-sim-invitee="{urn}">
+  <a class="invitation-card__link app-aware-link" href="/in/{escape(profile.public_id)}/">
+   <span class="invitation-card__title">{name}</span></a>
+  <p class="invitation-card__subtitle">{escape(profile.headline)}</p>
+  <time class="time-badge">Sent 2 days ago</time>
+  <button class="artdeco-button artdeco-button--muted artdeco-button--tertiary"
+    aria-label="Withdraw invitation sent to {name}" data-sim-withdraw="{urn}"
+    data-sim-name="{name}">Withdraw</button>
+ </li>"""
+        )
+    listing = (
+        f'<ul class="mn-invitation-list artdeco-list">{"".join(cards)}</ul>'
+        if cards
+        else '<div class="artdeco-empty-state"><h2>No sent invitations</h2></div>'
+    )
+    body = f"""
+<div class="scaffold scaffold-layout">
+ <main class="scaffold-layout__main" id="main" aria-label="Manage invitations">
+  <section class="artdeco-card mn-invitation-manager">
+   <h1>Manage invitations</h1>
+   <nav aria-label="Invitation type">
+    <a href="/mynetwork/invitation-manager/">Received</a>
+    <a href="{SENT_PATH}" aria-current="page">Sent</a></nav>
+   <h2>People ({len(cards)})</h2>
+   {listing}
+  </section>
+ </main>
+</div>
+<div class="artdeco-toasts_toasts" aria-live="polite"></div>"""
+    return layout(
+        "Manage invitations | LinkedIn",
+        body,
+        account=account,
+        script=f"<script>{NETWORK_JS}</script>",
+    )
+
+
+@router.get(SENT_PATH)
+async def sent_invitations(request: Request) -> Response:
+    """The sent-invitations manager of the signed-in account."""
+    account = _account(request)
+    if account is None:
+        return Response(
+            status_code=302,
+            headers={"location": f"/login?session_redirect={quote(SENT_PATH, safe='')}"},
+        )
+    if account.challenge:
+        token = _sim(request).start_challenge(account.username)
+        return Response(status_code=302, headers={"location": f"/checkpoint/challenge/{token}/"})
+    return HTMLResponse(sent_page(account, _sim(request)))
+
+
+@router.get("/mynetwork/invitation-manager/sent")
+async def sent_no_slash() -> Response:
+    """LinkedIn redirects the slash-less form."""
+    return Response(status_code=301, headers={"location": SENT_PATH})
+
+
+@router.post("/voyager/api/voyagerRelationshipsDashInvitations")
+async def withdraw_invitation(request: Request) -> Response:
+    """`?action=withdraw` with `{inviteeProfileUrn}`: withdraw the account's invitation."""
+    sim = _sim(request)
+    account = _account(request)
+    if account is None:
+        return JSONResponse({"status": 401}, status_code=401)
+    if not csrf_ok(request):
+        return JSONResponse({"status": 403, "message": "CSRF check failed"}, status_code=403)
+    if request.query_params.get("action") != "withdraw":
+        return JSONResponse({"status": 400}, status_code=400)
+    body = await request.json()
+    target = sim.profile_by_urn(str(body.get("inviteeProfileUrn", "")))
+    if target is None:
+        return JSONResponse({"status": 404}, status_code=404)
+    if sim.relationship(account.username, target.public_id) != "pending":
+        return JSONResponse({"status": 409, "code": "NO_PENDING_INVITATION"}, status_code=409)
+    instance = request.headers.get("x-li-page-instance", "")
+    via = "sent_invitations" if instance.startswith(PAGE_SENT) else "profile"
+    sim.record_withdrawal(account.username, target.public_id, via)
+    return JSONResponse({"value": {"withdrawn": True, "id": secrets.randbelow(10**9)}})
+
+
+@router.get("/__sim/withdrawals")
+async def sim_withdrawals(request: Request) -> list[dict[str, Any]]:
+    """Every withdrawal: account, public_id, via ("profile" | "sent_invitations"), at."""
+    return _sim(request).withdrawals()
