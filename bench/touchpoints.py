@@ -8,7 +8,11 @@ code, on a warm signed-in context. The bare side is a plain Playwright page call
 `run_touchpoint` directly: no queue, no pool, no tracing, no session saving. The server
 side is `openoutreach-server serve` with its defaults (tracing on); its figure is the
 run's server-side created_at -> completed_at (dispatch + execution + bookkeeping).
-The simulator is reset before every iteration so that side effects can repeat.
+The simulator is reset before every iteration so that side effects can repeat, and both
+sides pause IDLE_S before each iteration: a touchpoint's duration is measured on an idle
+account. (After each run the server saves the session state in the background, holding
+the account; a run of the same account posted at once waits for that save. At human pace
+an account's actions are seconds apart; the save's cost is reported separately.)
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from linkedin.touchpoints.runner import TouchpointContext, run_touchpoint, suppo
 
 LI_AT = "sim-li-at-demo"
 TARGET_RATIO = 1.10
+IDLE_S = 0.1
 EXTRA_ENV: dict[str, str] = {}
 
 # name -> touchpoint, given the simulator's base URL. Only types this build supports run.
@@ -75,6 +80,12 @@ CASES: dict[str, Callable[[str], dict[str, Any]]] = {
         "text": "Great post",
     },
     "recent_posts": lambda b: {"type": "recent_posts", "profile_url": f"{b}/in/jane-doe/"},
+    "inmail": lambda b: {
+        "type": "inmail",
+        "profile_url": f"{b}/in/john-smith/",
+        "subject": "Hello",
+        "body": "Hi John,\nquick question.",
+    },
 }
 
 
@@ -86,8 +97,13 @@ def _reset(sim: str) -> None:
     httpx.post(f"{sim}/__sim/reset").raise_for_status()
 
 
-def through_server(sim: str, names: list[str], repeats: int) -> dict[str, list[float]]:
-    """Run each touchpoint `repeats` times through a real server; durations in ms."""
+def through_server(
+    sim: str, names: list[str], repeats: int, identity: dict[str, Any]
+) -> dict[str, list[float]]:
+    """Run each touchpoint `repeats` times through a real server; durations in ms.
+
+    Fills `identity` with the account's browser identity, for the bare side.
+    """
     out: dict[str, list[float]] = {}
     with temp_data_dir("touchpoints") as data_dir:
         port = free_port()
@@ -96,16 +112,18 @@ def through_server(sim: str, names: list[str], repeats: int) -> dict[str, list[f
             api = httpx.Client(
                 base_url=f"http://127.0.0.1:{port}", headers={"X-API-Key": API_KEY}, timeout=60
             )
-            api.post("/accounts", json={"handle": "demo", "li_at": LI_AT}).raise_for_status()
+            created = api.post("/accounts", json={"handle": "demo", "li_at": LI_AT})
+            identity.update(created.raise_for_status().json()["identity"])
             api.post("/accounts/demo/login", params={"wait": 60}).raise_for_status()
             for name in names:
                 out[name] = []
                 for i in range(repeats + 1):
                     _reset(sim)
+                    time.sleep(IDLE_S)
                     body = {"handle": "demo", "touchpoint": CASES[name](sim)}
                     run = api.post("/runs", json=body).json()
                     while run["status"] in ("pending", "running"):
-                        time.sleep(0.005)
+                        time.sleep(0.05)  # figures are server-side; polling only costs CPU
                         run = api.get(f"/runs/{run['run_id']}").json()
                     if run["status"] != "completed":
                         raise RuntimeError(f"{name}: {run['error_code']} {run['error']}")
@@ -114,12 +132,20 @@ def through_server(sim: str, names: list[str], repeats: int) -> dict[str, list[f
     return out
 
 
-async def bare(sim: str, names: list[str], repeats: int) -> dict[str, list[float]]:
-    """The same touchpoints in a plain Playwright page; durations in ms."""
+async def bare(
+    sim: str, names: list[str], repeats: int, identity: dict[str, Any]
+) -> dict[str, list[float]]:
+    """The same touchpoints in a plain Playwright page with the account's viewport, locale
+    and timezone (what the server gives that account); durations in ms."""
     out: dict[str, list[float]] = {}
     async with async_playwright() as playwright:
         browser = await launch_chromium(playwright)
-        context = await browser.new_context()
+        width, height = identity["viewport"]
+        context = await browser.new_context(
+            viewport={"width": width, "height": height},
+            locale=identity["locale"],
+            timezone_id=identity["timezone_id"],
+        )
         await import_li_at(context, sim, LI_AT)
         page = await context.new_page()
         ctx = TouchpointContext(sim, Pace("fast", random.Random(0)))
@@ -127,6 +153,7 @@ async def bare(sim: str, names: list[str], repeats: int) -> dict[str, list[float
             out[name] = []
             for i in range(repeats + 1):
                 await asyncio.to_thread(_reset, sim)
+                await asyncio.sleep(IDLE_S)
                 touchpoint = parse_touchpoint(CASES[name](sim), sim)
                 start = time.perf_counter()
                 await run_touchpoint(page, touchpoint, ctx)
@@ -161,8 +188,9 @@ def main() -> None:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
-        plain = asyncio.run(bare(sim, names, args.repeats))
-        served = through_server(sim, names, args.repeats)
+        identity: dict[str, Any] = {}
+        served = through_server(sim, names, args.repeats, identity)
+        plain = asyncio.run(bare(sim, names, args.repeats, identity))
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,7 @@ from openoutreach_server.api.problems import ApiError
 from openoutreach_server.context import ServerContext
 from openoutreach_server.db.models import Account
 from openoutreach_server.schemas import AccountCreate, AccountOut, AccountPatch, to_datetime
+from openoutreach_server.secrets import SecretBox
 
 # Common desktop sizes; one is drawn per account and kept for all its sessions.
 _VIEWPORTS = ((1366, 768), (1440, 900), (1536, 864), (1600, 900), (1920, 1080))
@@ -26,11 +28,15 @@ class AccountSecrets:
     username: str | None
     password: str | None
     li_at: str | None
-    storage_state: dict[str, Any] | None
+    sealed_state: bytes | None
     identity: Identity
     status: str
     checkpoint_path: str | None = None
     session_epoch: int = 0
+
+    def storage_state(self, box: SecretBox) -> dict[str, Any] | None:
+        """The saved browser state, decrypted only when a new context needs it."""
+        return None if self.sealed_state is None else box.open_json(self.sealed_state)
 
 
 def new_identity(timezone: str, rng: random.Random | None = None) -> dict[str, Any]:
@@ -190,33 +196,36 @@ def set_paused(ctx: ServerContext, handle: str, paused: bool, reason: str | None
 
 
 def load_secrets(ctx: ServerContext, handle: str) -> AccountSecrets:
-    """Decrypt what the browser needs to act as this account."""
-    with ctx.db.read() as s:
-        account = s.get(Account, handle)
-        if account is None:
-            raise LookupError(f"no account {handle!r}")
-        box = ctx.box
-        ident = account.identity or new_identity(account.timezone)
-        viewport = ident.get("viewport", [1366, 768])
-        identity = Identity(
-            user_agent=ident.get("user_agent"),
-            viewport=(int(viewport[0]), int(viewport[1])),
-            locale=ident.get("locale", "en-US"),
-            timezone_id=ident.get("timezone_id", account.timezone),
-            proxy=box.open(account.proxy_enc) if account.proxy_enc else None,
-        )
-        return AccountSecrets(
-            username=account.username,
-            password=box.open(account.password_enc) if account.password_enc else None,
-            li_at=box.open(account.li_at_enc) if account.li_at_enc else None,
-            storage_state=(
-                box.open_json(account.storage_state_enc) if account.storage_state_enc else None
-            ),
-            identity=identity,
-            status=account.status,
-            checkpoint_path=account.checkpoint_path,
-            session_epoch=account.session_epoch or 0,
-        )
+    """Decrypt what the browser needs to act as this account (the session state lazily)."""
+    # Plain SQL: this runs before every run, on its critical path.
+    with ctx.db.raw_read() as conn:
+        row = conn.execute(
+            "SELECT username, password_enc, li_at_enc, storage_state_enc, proxy_enc, timezone,"
+            " identity, status, checkpoint_path, session_epoch FROM accounts WHERE handle = ?",
+            (handle,),
+        ).fetchone()
+    if row is None:
+        raise LookupError(f"no account {handle!r}")
+    box = ctx.box
+    ident = json.loads(row["identity"]) if row["identity"] else new_identity(row["timezone"])
+    viewport = ident.get("viewport", [1366, 768])
+    identity = Identity(
+        user_agent=ident.get("user_agent"),
+        viewport=(int(viewport[0]), int(viewport[1])),
+        locale=ident.get("locale", "en-US"),
+        timezone_id=ident.get("timezone_id", row["timezone"]),
+        proxy=box.open(row["proxy_enc"]) if row["proxy_enc"] else None,
+    )
+    return AccountSecrets(
+        username=row["username"],
+        password=box.open(row["password_enc"]) if row["password_enc"] else None,
+        li_at=box.open(row["li_at_enc"]) if row["li_at_enc"] else None,
+        sealed_state=row["storage_state_enc"],
+        identity=identity,
+        status=row["status"],
+        checkpoint_path=row["checkpoint_path"],
+        session_epoch=row["session_epoch"] or 0,
+    )
 
 
 def save_storage_state(

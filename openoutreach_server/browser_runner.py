@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 from pathlib import Path
 from typing import Any
@@ -49,7 +48,7 @@ class BrowserRunner:
         pace = Pace(self.ctx.settings.pace, self.rng)
 
         async def load() -> dict[str, Any] | None:
-            return secrets.storage_state
+            return secrets.storage_state(self.ctx.box)
 
         async def save(state: dict[str, Any]) -> None:
             await asyncio.to_thread(
@@ -67,7 +66,6 @@ class BrowserRunner:
             save_state=save,
             epoch=secrets.session_epoch,
         ) as page:
-            tracing = self.pool.tracing and await self._start_chunk(page, run.id)
             # Values typed or sent during this run that must never reach an artifact.
             typed: list[str | None] = [secrets.password, secrets.li_at]
             try:
@@ -78,34 +76,23 @@ class BrowserRunner:
                     ctx = TouchpointContext(base_url, pace, run.dry_run)
                     result = (await run_touchpoint(page, touchpoint, ctx)).model_dump(mode="json")
             except TouchpointError as exc:
-                exc.details["artifacts"] = await self._capture(page, run.id, tracing, typed)
+                exc.details["artifacts"] = await self._capture(page, run.id, typed)
                 raise
             except PlaywrightError as exc:
                 if not self.pool.is_connected():
                     raise TouchpointError(
                         ErrorCode.BROWSER_CRASHED, "the browser crashed during the run"
                     ) from exc
-                artifacts = await self._capture(page, run.id, tracing, typed)
+                artifacts = await self._capture(page, run.id, typed)
                 raise TouchpointError(
                     ErrorCode.UI_CHANGED,
                     f"browser error: {str(exc).splitlines()[0]}",
                     details={"artifacts": artifacts},
                 ) from exc
             except Exception as exc:
-                attach_artifacts(exc, await self._capture(page, run.id, tracing, typed))
+                attach_artifacts(exc, await self._capture(page, run.id, typed))
                 raise
-            if tracing:
-                with contextlib.suppress(PlaywrightError):
-                    await page.context.tracing.stop_chunk()  # a run that worked: no trace kept
             return result
-
-    async def _start_chunk(self, page: Page, run_id: int) -> bool:
-        try:
-            await page.context.tracing.start_chunk(title=f"run {run_id}")
-        except PlaywrightError as exc:
-            logger.bind(run_id=run_id).warning("tracing unavailable for this run: {}", exc)
-            return False
-        return True
 
     async def _login(
         self,
@@ -132,9 +119,9 @@ class BrowserRunner:
                     "the verification is still pending; a human must clear it",
                 ) from exc
             return {"status": "active", "method": "checkpoint_cleared"}
-        if secrets.li_at and not secrets.storage_state:
+        if secrets.li_at and secrets.sealed_state is None:
             await import_li_at(page.context, base_url, secrets.li_at)
-        if secrets.li_at or secrets.storage_state:
+        if secrets.li_at or secrets.sealed_state is not None:
             try:
                 await verify_session(page, base_url)
                 return {"status": "active", "method": "session"}
@@ -174,19 +161,13 @@ class BrowserRunner:
             raise
         return {"status": "active", "method": "verification_code"}
 
-    async def _capture(
-        self, page: Page, run_id: int, tracing: bool, typed: list[str | None]
-    ) -> list[str]:
+    async def _capture(self, page: Page, run_id: int, typed: list[str | None]) -> list[str]:
         """Screenshot, HTML and this run's trace chunk, scrubbed, written as artifacts."""
-        trace_tmp: Path | None = None
-        if tracing:
-            trace_tmp = self.ctx.settings.artifacts_dir / "tmp" / f"{run_id}.zip"
-            trace_tmp.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                await page.context.tracing.stop_chunk(path=trace_tmp)
-            except PlaywrightError as exc:
-                logger.bind(run_id=run_id).warning("could not save the trace: {}", exc)
-                trace_tmp = None
+        trace_tmp: Path | None = self.ctx.settings.artifacts_dir / "tmp" / f"{run_id}.zip"
+        assert trace_tmp is not None
+        await asyncio.to_thread(trace_tmp.parent.mkdir, parents=True, exist_ok=True)
+        if not await self.pool.take_trace(page, trace_tmp):
+            trace_tmp = None
         known = await context_secrets(page.context, typed)
         trace = None
         if trace_tmp is not None:

@@ -83,7 +83,7 @@ async def interactive_login(
     try:
 
         async def load() -> dict[str, Any] | None:
-            return secrets.storage_state
+            return secrets.storage_state(ctx.box)
 
         async def save(state: dict[str, Any]) -> None:
             # A new epoch: warm contexts in running workers must not reuse the old session.
@@ -99,7 +99,7 @@ async def interactive_login(
         async with pool.session(
             handle, identity=secrets.identity, load_state=load, save_state=save
         ) as page:
-            if secrets.li_at and not secrets.storage_state:
+            if secrets.li_at and secrets.sealed_state is None:
                 await import_li_at(page.context, base_url, secrets.li_at)
             await page.goto(base_url + "/feed/", wait_until="domcontentloaded")
             log.info("waiting up to {:.0f}s for the feed in the browser window", timeout_s)

@@ -66,7 +66,7 @@ async def context_secrets(context: BrowserContext, extra: Iterable[str | None] =
 
 async def start_tracing(context: BrowserContext) -> None:
     """Record a trace for the context's lifetime; each run is one chunk of it."""
-    await context.tracing.start(screenshots=False, snapshots=True, sources=False)
+    await context.tracing.start(screenshots=False, snapshots=False, sources=False)
 
 
 @dataclass

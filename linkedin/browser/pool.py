@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from loguru import logger
@@ -39,6 +40,7 @@ class _Slot:
     page: Page
     identity: Identity
     epoch: int = 0
+    chunk_open: bool = False
     runs: int = 0
     busy: bool = False
     last_used: float = field(default_factory=time.monotonic)
@@ -47,8 +49,9 @@ class _Slot:
 class BrowserPool:
     """Hands out a warm page per account key; never two users of one key at once.
 
-    With `tracing`, every context records a Playwright trace; callers cut it into one
-    chunk per run (`context.tracing.start_chunk` / `stop_chunk`).
+    With `tracing`, every context records a Playwright trace cut into one chunk per use:
+    the chunk of a use that failed is taken with `take_trace`, the others are dropped.
+    Closing one chunk and opening the next happen after the use, off its critical path.
     """
 
     def __init__(
@@ -124,9 +127,10 @@ class BrowserPool:
         context = await browser.new_context(**options)
         if self.tracing:
             await start_tracing(context)
+            await context.tracing.start_chunk()
         page = await context.new_page()
         self.contexts_created += 1
-        return _Slot(context=context, page=page, identity=identity)
+        return _Slot(context=context, page=page, identity=identity, chunk_open=self.tracing)
 
     async def _desktop_user_agent(self, browser: Browser) -> str:
         if self._user_agent is None:
@@ -243,6 +247,15 @@ class BrowserPool:
             await asyncio.gather(*list(self._saving), return_exceptions=True)
 
     async def _after_use(self, key: str, slot: _Slot, save_state: StateSaver) -> None:
+        if self.tracing and self.is_connected() and not slot.page.is_closed():
+            try:
+                if slot.chunk_open:
+                    await slot.context.tracing.stop_chunk()  # the use went fine: drop it
+                await slot.context.tracing.start_chunk()  # ready for the next use
+                slot.chunk_open = True
+            except PlaywrightError as exc:
+                slot.chunk_open = False
+                logger.warning("tracing of {} stopped: {}", key, exc)
         if not self.is_connected() or slot.page.is_closed():
             self._slots.pop(key, None)
             return
@@ -272,6 +285,19 @@ class BrowserPool:
                     await self._janitor_wake.wait()
             except TimeoutError:
                 await self.close_idle()
+
+    async def take_trace(self, page: Page, path: Path) -> bool:
+        """Save the trace of the current use of `page` to `path` (after a failure)."""
+        slot = next((s for s in self._slots.values() if s.page is page), None)
+        if slot is None or not slot.chunk_open:
+            return False
+        slot.chunk_open = False
+        try:
+            await slot.context.tracing.stop_chunk(path=path)
+        except PlaywrightError as exc:
+            logger.warning("could not save the trace: {}", exc)
+            return False
+        return True
 
     async def close_idle(self) -> int:
         """Close contexts idle for longer than the TTL; returns how many were closed."""
