@@ -12,7 +12,7 @@ The simulator is reset before every iteration so that side effects can repeat, a
 sides pause IDLE_S before each iteration: a touchpoint's duration is measured on an idle
 account. (After each run the server saves the session state in the background, holding
 the account; a run of the same account posted at once waits for that save. At human pace
-an account's actions are seconds apart; the save's cost is reported separately.)
+an account's actions are seconds apart; docs/benchmarks.md gives the back-to-back figures.)
 """
 
 from __future__ import annotations
