@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from openoutreach_server.safety import SafetySettings
+
 
 class Settings(BaseSettings):
     """Server configuration, read once at start-up and passed down (SPEC §2)."""
@@ -41,7 +43,34 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(default=30.0, ge=0)
     run_timeout_s: float = Field(default=300.0, gt=0)
     trace: bool = Field(default=True, description="Keep a Playwright trace of failed runs.")
+
+    caps: bool = Field(default=True, description="Enforce per-touchpoint caps (SPEC §7).")
+    warmup_days: float = Field(default=21.0, ge=0, description="Caps ramp up over this.")
+    warmup_start: float = Field(default=0.25, gt=0, le=1, description="Share of caps on day 0.")
+    gap_min_s: float = Field(default=45.0, ge=0, description="Human pace: min gap, seconds.")
+    gap_max_s: float = Field(default=180.0, ge=0, description="Human pace: max gap, seconds.")
+    cooldown_rate_limited_s: float = Field(default=6 * 3600.0, ge=0)
+    cooldown_weekly_invite_s: float = Field(default=7 * 86400.0, ge=0)
+    breaker_failures: int = Field(default=3, ge=1)
+
+    def safety(self) -> SafetySettings:
+        """The safety rules' settings; pacing gaps apply at human pace only."""
+        human = self.pace == "human"
+        return SafetySettings(
+            caps_enabled=self.caps,
+            warmup_days=self.warmup_days,
+            warmup_start=self.warmup_start,
+            gap_min_s=self.gap_min_s if human else 0.0,
+            gap_max_s=max(self.gap_max_s, self.gap_min_s) if human else 0.0,
+            cooldown_rate_limited_s=self.cooldown_rate_limited_s,
+            cooldown_weekly_invite_s=self.cooldown_weekly_invite_s,
+            breaker_failures=self.breaker_failures,
+        )
+
     artifact_retention_days: float = Field(default=14.0, gt=0)
+    schedule_grace_s: float = Field(
+        default=600.0, ge=0, description="A fire missed by more than this is skipped, not run."
+    )
 
     @field_validator("linkedin_base_url")
     @classmethod

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from openoutreach_server.clock import Clock
 from openoutreach_server.config import Settings
 from openoutreach_server.db.engine import Database
+from openoutreach_server.safety import SafetySettings
 from openoutreach_server.secrets import SecretBox
 from openoutreach_server.wake import poke_all
 
 if TYPE_CHECKING:
     from openoutreach_server.executor import Executor
+    from openoutreach_server.scheduler import Scheduler
 
 
 @dataclass
@@ -25,9 +28,23 @@ class ServerContext:
     api_keys: list[str]
     clock: Clock
     executor: Executor | None = field(default=None)
+    scheduler: Scheduler | None = field(default=None)
+
+    @cached_property
+    def rules(self) -> SafetySettings:
+        """The account-safety settings."""
+        return self.settings.safety()
 
     def notify(self) -> None:
         """Tell workers (this process's and others') that a run may be claimable now."""
         if self.executor is not None:
             self.executor.wake()
         poke_all(self.settings.wake_dir)
+
+    def schedules_changed(self) -> None:
+        """Tell schedule pollers (this process's and others') to re-read next fire times."""
+        from openoutreach_server.scheduler import poke_pollers
+
+        if self.scheduler is not None:
+            self.scheduler.wake()
+        poke_pollers(self.settings)

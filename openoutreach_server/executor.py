@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import secrets
 import threading
 import time
@@ -47,6 +48,7 @@ class Executor:
         clock: Clock | None = None,
         worker_id: str | None = None,
         artifacts: ArtifactStore | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -55,6 +57,9 @@ class Executor:
         self.worker_id = worker_id or f"w{os.getpid()}-{secrets.token_hex(3)}"
         self.capacity = settings.max_sessions
         self._artifacts = artifacts
+        self.rules = settings.safety()
+        self.rng = rng or random.Random()
+        self._held_until: float | None = None
         self._housekeeping_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._stopping = False
@@ -124,7 +129,7 @@ class Executor:
         outcomes, self._outcomes = self._outcomes, []
         if not outcomes and free <= 0:
             return []
-        statuses, claimed = await self._db(
+        statuses, round_ = await self._db(
             queue.finish_and_claim,
             self.db,
             outcomes,
@@ -133,7 +138,11 @@ class Executor:
             worker_id=self.worker_id,
             lease_s=self.settings.lease_s,
             retry_base_s=self.settings.retry_base_s,
+            rules=self.rules,
+            rng=self.rng,
         )
+        claimed = round_.claimed
+        self._held_until = round_.wake_at
         for outcome, status in zip(outcomes, statuses, strict=True):
             run, started = self._claims.pop(outcome.run_id)
             log = logger.bind(run_id=run.id, handle=run.handle)
@@ -156,6 +165,8 @@ class Executor:
     async def _sleep_until_due(self) -> None:
         now = self.clock.now()
         due = await self._db(queue.next_due, self.db, now)
+        if self._held_until is not None and (due is None or self._held_until < due):
+            due = self._held_until  # a run held by a safety rule may go then
         if due is not None and due <= self.clock.now():
             # A lease lapsed or a run came due while we looked: reap, then claim again.
             await self._db(queue.reap_expired, self.db, self.clock.now())

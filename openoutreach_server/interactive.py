@@ -141,6 +141,7 @@ async def interactive_login(
         worker_id=worker_id,
         lease_s=0,
         retry_base_s=0,
+        rules=ctx.settings.safety(),
     )
     ctx.notify()  # the account's waiting runs may start now
     return (await asyncio.to_thread(accounts.get, ctx, handle)).status

@@ -1,4 +1,4 @@
-"""App factory and lifespan: the API, plus the executor unless `--no-worker`."""
+"""App factory and lifespan: the API, plus the executor and schedule poller unless `--no-worker`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from openoutreach_server.api import accounts as accounts_api
 from openoutreach_server.api import health as health_api
 from openoutreach_server.api import problems
 from openoutreach_server.api import runs as runs_api
+from openoutreach_server.api import schedules as schedules_api
 from openoutreach_server.api.deps import require_key
 from openoutreach_server.artifacts import ArtifactStore
 from openoutreach_server.clock import Clock, SystemClock
@@ -22,6 +23,7 @@ from openoutreach_server.config import Settings
 from openoutreach_server.context import ServerContext
 from openoutreach_server.db.engine import Database
 from openoutreach_server.executor import Executor, RunFn
+from openoutreach_server.scheduler import Scheduler
 from openoutreach_server.secrets import SecretBox, load_or_create_api_keys, load_or_create_key
 
 
@@ -89,9 +91,14 @@ def create_app(
                 artifacts=ArtifactStore(settings.artifacts_dir),
             )
             await ctx.executor.start()
+            ctx.scheduler = Scheduler(ctx.db, settings, clock=ctx.clock, notify=ctx.notify)
+            await ctx.scheduler.start()
         try:
             yield
         finally:
+            if ctx.scheduler is not None:
+                await ctx.scheduler.stop()
+                ctx.scheduler = None
             if ctx.executor is not None:
                 await ctx.executor.stop()
                 ctx.executor = None
@@ -111,4 +118,5 @@ def create_app(
     auth = [Depends(require_key)]
     app.include_router(accounts_api.router, dependencies=auth)
     app.include_router(runs_api.router, dependencies=auth)
+    app.include_router(schedules_api.router, dependencies=auth)
     return app

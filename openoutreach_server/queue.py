@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from linkedin.touchpoints.errors import ErrorCode
+from openoutreach_server import safety
 from openoutreach_server.db.engine import Database
 
 # Internal run type that logs an account in; claimable whatever the account's status.
@@ -27,9 +29,9 @@ ACCOUNT_STATUS_ON_ERROR: dict[str, tuple[str, str]] = {
     ErrorCode.SESSION_EXPIRED: ("needs_login", "the session expired; log in again"),
     ErrorCode.AUTH_FAILED: ("needs_login", "LinkedIn rejected the credentials"),
     ErrorCode.ACCOUNT_RESTRICTED: ("restricted", "LinkedIn restricted the account"),
-    ErrorCode.RATE_LIMITED: ("paused", "LinkedIn said too many requests"),
-    ErrorCode.WEEKLY_INVITE_LIMIT: ("paused", "weekly invitation limit reached"),
 }
+# RATE_LIMITED and WEEKLY_INVITE_LIMIT do not change the status: they start a cool-down
+# of the touchpoints they concern (safety.COOLDOWN_SCOPE).
 
 
 class IdempotencyConflict(Exception):
@@ -162,6 +164,53 @@ def enqueue_in(
     return row, True
 
 
+# A schedule's fire: `_INSERT` plus the fire's identity; a fire already inserted (by this
+# process or another) is silently left alone by the unique index uq_runs_schedule_fire.
+_INSERT_FIRE = (
+    _INSERT.replace("created_at)", "created_at, schedule_id, fire_time)", 1)
+    .replace("'[]', ?)", "'[]', ?, ?, ?)", 1)
+    .replace(
+        "RETURNING *",
+        "ON CONFLICT (schedule_id, fire_time) WHERE schedule_id IS NOT NULL DO NOTHING"
+        " RETURNING id",
+        1,
+    )
+)
+assert _INSERT_FIRE.count("?") == _INSERT.count("?") + 2 and "ON CONFLICT" in _INSERT_FIRE
+
+
+def enqueue_fire(
+    conn: sqlite3.Connection, new: NewRun, schedule_id: int, fire_time: float, now: float
+) -> int | None:
+    """Insert the run of one schedule fire inside the caller's write transaction.
+
+    Returns the new run's id, or None when that fire already has its run: a fire becomes
+    at most one run whatever the number of pollers or restarts.
+    """
+    row = conn.execute(
+        _INSERT_FIRE,
+        (
+            new.handle,
+            new.type,
+            _json(new.touchpoint),
+            new.side_effecting,
+            new.dry_run,
+            new.priority,
+            new.not_before if new.not_before is not None else now,
+            _json(new.tags),
+            new.callback_url,
+            new.on_quota,
+            None,
+            None,
+            new.max_attempts,
+            now,
+            schedule_id,
+            fire_time,
+        ),
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
 class AccountBusy(Exception):
     """Another run of the account is running."""
 
@@ -192,26 +241,37 @@ def enqueue_claimed(
     )
 
 
-# Heads of the queues of accounts that may run now: active accounts run anything, other
-# (non-disabled) accounts only their login runs. Each branch is an index seek per account.
-_CANDIDATES = """
-SELECT head FROM (
-  SELECT (SELECT r.id FROM runs r INDEXED BY ix_runs_claim
-           WHERE r.handle = a.handle AND r.status = 'pending' AND r.not_before <= :now
-           ORDER BY r.priority DESC, r.id LIMIT 1) AS head
-    FROM accounts a
-   WHERE a.status = 'active'
-     AND NOT EXISTS (SELECT 1 FROM runs x WHERE x.handle = a.handle AND x.status = 'running')
-  UNION ALL
+_ACTIVE_ACCOUNTS = """
+SELECT a.handle, a.created_at, a.timezone, a.working_hours, a.quotas, a.cooldowns,
+       a.next_action_at
+  FROM accounts a
+ WHERE a.status = 'active'
+   AND NOT EXISTS (SELECT 1 FROM runs x WHERE x.handle = a.handle AND x.status = 'running')
+   AND EXISTS (SELECT 1 FROM runs r INDEXED BY ix_runs_claim
+                WHERE r.handle = a.handle AND r.status = 'pending' AND r.not_before <= :now)
+"""
+
+# Login runs of accounts that are not active (they are exempt from the safety rules).
+_LOGIN_HEADS = """
+SELECT head, priority FROM (
   SELECT (SELECT r.id FROM runs r INDEXED BY ix_runs_pending_login
            WHERE r.handle = a.handle AND r.status = 'pending' AND r.type = 'login'
              AND r.not_before <= :now
-           ORDER BY r.id LIMIT 1) AS head
+           ORDER BY r.id LIMIT 1) AS head, :login_priority AS priority
     FROM accounts a
    WHERE a.status NOT IN ('active', 'disabled')
      AND NOT EXISTS (SELECT 1 FROM runs x WHERE x.handle = a.handle AND x.status = 'running')
 ) WHERE head IS NOT NULL
 """
+
+# The front of one account's queue, in claim order. Looking past the first run lets a
+# capped touchpoint wait without holding back the account's other touchpoints.
+_QUEUE_FRONT = """
+SELECT id, type, on_quota, priority FROM runs INDEXED BY ix_runs_claim
+ WHERE handle = ? AND status = 'pending' AND not_before <= ?
+ ORDER BY priority DESC, id LIMIT ?
+"""
+_FRONT_DEPTH = 20
 
 _CLAIM = """
 UPDATE runs SET status = 'running', worker_id = ?, lease_expires_at = ?, started_at = ?,
@@ -221,27 +281,110 @@ RETURNING id, handle, type, touchpoint, side_effecting, dry_run, attempt, max_at
 """
 
 
+def account_safety(row: sqlite3.Row) -> safety.AccountSafety:
+    """An account row's safety state."""
+    return safety.AccountSafety(
+        created_at=row["created_at"],
+        timezone=row["timezone"] or "UTC",
+        working_hours=json.loads(row["working_hours"]) if row["working_hours"] else None,
+        quotas=json.loads(row["quotas"]) if row["quotas"] else None,
+        cooldowns=json.loads(row["cooldowns"]) if row["cooldowns"] else {},
+        next_action_at=row["next_action_at"],
+    )
+
+
+def counted_starts(conn: sqlite3.Connection, handle: str, type_: str, now: float) -> list[float]:
+    """Start times within the last week of the account's runs of one type that count
+    against its caps (every started run but dry runs: a failed one may have acted)."""
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT started_at FROM runs INDEXED BY ix_runs_usage"
+            " WHERE handle = ? AND type = ? AND started_at > ? AND dry_run = 0",
+            (handle, type_, now - safety.WEEK),
+        )
+    ]
+
+
+@dataclass
+class ClaimRound:
+    """What one claim found: the runs taken, and when a held run may become claimable."""
+
+    claimed: list[Claimed] = field(default_factory=list)
+    wake_at: float | None = None
+
+    def hold(self, until: float | None) -> None:
+        """Remember the earliest time a held run may go."""
+        if until is not None and (self.wake_at is None or until < self.wake_at):
+            self.wake_at = until
+
+
+def _pick(
+    conn: sqlite3.Connection,
+    account: sqlite3.Row,
+    now: float,
+    rules: safety.SafetySettings,
+    round_: ClaimRound,
+) -> tuple[int, int] | None:
+    """The first run of the account's queue that the safety rules let start now."""
+    state = account_safety(account)
+    hold = safety.account_hold(state, now)
+    if hold is not None:
+        round_.hold(hold.until)
+        return None
+    starts: dict[str, list[float]] = {}
+    for run in conn.execute(_QUEUE_FRONT, (account["handle"], now, _FRONT_DEPTH)).fetchall():
+        type_ = run["type"]
+        if type_ not in starts:
+            capped = safety.caps_for(state, type_, now, rules)
+            starts[type_] = counted_starts(conn, account["handle"], type_, now) if capped else []
+        held = safety.touchpoint_hold(state, type_, now, rules, starts[type_])
+        if held is None:
+            return run["id"], run["priority"]
+        if run["on_quota"] == "fail" and held.reason.startswith("quota"):
+            _fail_pending(conn, run["id"], ErrorCode.QUOTA_EXCEEDED, held.reason, now)
+            continue
+        round_.hold(held.until)
+    return None
+
+
+def _fail_pending(
+    conn: sqlite3.Connection, run_id: int, code: str, message: str, now: float
+) -> None:
+    conn.execute(
+        "UPDATE runs SET status = 'failed', error_code = ?, error = ?, retryable = 0,"
+        " completed_at = ? WHERE id = ? AND status = 'pending'",
+        (code, message, now, run_id),
+    )
+
+
 def _claim(
-    conn: sqlite3.Connection, now: float, limit: int, worker_id: str, lease_s: float
-) -> list[Claimed]:
+    conn: sqlite3.Connection,
+    now: float,
+    limit: int,
+    worker_id: str,
+    lease_s: float,
+    rules: safety.SafetySettings,
+) -> ClaimRound:
+    round_ = ClaimRound()
     if limit <= 0:
-        return []
-    heads = [row[0] for row in conn.execute(_CANDIDATES, {"now": now})]
-    if not heads:
-        return []
-    marks = ",".join("?" * len(heads))
-    ordered = conn.execute(
-        f"SELECT id FROM runs WHERE id IN ({marks}) ORDER BY priority DESC, id LIMIT ?",
-        (*heads, limit),
-    ).fetchall()
-    claimed = []
-    for (run_id,) in ordered:
+        return round_
+    candidates: list[tuple[int, int]] = [
+        (row["head"], row["priority"])
+        for row in conn.execute(_LOGIN_HEADS, {"now": now, "login_priority": LOGIN_PRIORITY})
+    ]
+    for account in conn.execute(_ACTIVE_ACCOUNTS, {"now": now}).fetchall():
+        picked = _pick(conn, account, now, rules, round_)
+        if picked is not None:
+            candidates.append(picked)
+    candidates.sort(key=lambda c: (-c[1], c[0]))
+    for run_id, _ in candidates[:limit]:
         try:
             row = conn.execute(_CLAIM, (worker_id, now + lease_s, now, run_id)).fetchone()
         except sqlite3.IntegrityError:
             continue  # the account got busy: the partial unique index said no
         if row is not None:
-            claimed.append(
+            round_.claimed.append(
                 Claimed(
                     id=row["id"],
                     handle=row["handle"],
@@ -253,15 +396,26 @@ def _claim(
                     max_attempts=row["max_attempts"],
                 )
             )
-    return claimed
+    return round_
 
 
-def claim(db: Database, *, now: float, limit: int, worker_id: str, lease_s: float) -> list[Claimed]:
-    """Atomically take up to `limit` runs, at most one per account, highest-oldest first."""
+def claim(
+    db: Database,
+    *,
+    now: float,
+    limit: int,
+    worker_id: str,
+    lease_s: float,
+    rules: safety.SafetySettings | None = None,
+) -> list[Claimed]:
+    """Atomically take up to `limit` runs, at most one per account, highest-oldest first,
+    among those the safety rules let start now."""
     if limit <= 0:
         return []
     with db.raw_write() as conn:
-        return _claim(conn, now, limit, worker_id, lease_s)
+        return _claim(
+            conn, now, limit, worker_id, lease_s, rules or safety.SafetySettings()
+        ).claimed
 
 
 def _set_account_status(
@@ -274,8 +428,53 @@ def _set_account_status(
     )
 
 
+def _account_effects(
+    conn: sqlite3.Connection,
+    handle: str,
+    outcome: Outcome,
+    now: float,
+    rules: safety.SafetySettings,
+    gap_s: float,
+) -> None:
+    """Pacing gap, cool-downs and the circuit breaker, after a touchpoint ran."""
+    row = conn.execute(
+        "SELECT cooldowns, consecutive_failures FROM accounts WHERE handle = ?", (handle,)
+    ).fetchone()
+    if row is None:
+        return
+    failures = row["consecutive_failures"] or 0
+    cooldowns = json.loads(row["cooldowns"]) if row["cooldowns"] else {}
+    cooldowns = {k: v for k, v in cooldowns.items() if v > now}  # forget expired ones
+    if outcome.code is None:
+        failures = 0
+    elif outcome.code in safety.BREAKER_CODES:
+        failures += 1
+    scope = safety.COOLDOWN_SCOPE.get(outcome.code or "")
+    if scope is not None:
+        cooldowns[scope] = max(
+            cooldowns.get(scope, 0.0), now + rules.cooldown_s(outcome.code or "")
+        )
+    conn.execute(
+        "UPDATE accounts SET consecutive_failures = ?, cooldowns = ?, next_action_at = ?"
+        " WHERE handle = ?",
+        (failures, _json(cooldowns) if cooldowns else None, now + gap_s if gap_s else None, handle),
+    )
+    if failures >= rules.breaker_failures:
+        reason = (
+            f"circuit breaker: {failures} failures in a row (last {outcome.code},"
+            f" run {outcome.run_id}); POST /accounts/{handle}/resume after checking"
+        )
+        _set_account_status(conn, handle, "paused", reason, now)
+
+
 def _finish(
-    conn: sqlite3.Connection, outcome: Outcome, worker_id: str, now: float, retry_base_s: float
+    conn: sqlite3.Connection,
+    outcome: Outcome,
+    worker_id: str,
+    now: float,
+    retry_base_s: float,
+    rules: safety.SafetySettings,
+    gap_s: float,
 ) -> str | None:
     current = conn.execute(
         "SELECT handle, type, attempt, max_attempts FROM runs"
@@ -284,6 +483,8 @@ def _finish(
     ).fetchone()
     if current is None:
         return None  # the lease lapsed and another worker recovered the run
+    if current["type"] != LOGIN_TYPE:
+        _account_effects(conn, current["handle"], outcome, now, rules, gap_s)
     if outcome.code is None:
         conn.execute(
             "UPDATE runs SET status = 'completed', result = ?, error_code = NULL, error = NULL,"
@@ -334,16 +535,25 @@ def finish_and_claim(
     worker_id: str,
     lease_s: float,
     retry_base_s: float,
-) -> tuple[list[str | None], list[Claimed]]:
+    rules: safety.SafetySettings | None = None,
+    rng: random.Random | None = None,
+) -> tuple[list[str | None], ClaimRound]:
     """Record how runs ended and claim the next ones, in one transaction.
 
-    Returns each outcome's new run status (None if the lease was lost) and the claimed runs.
-    A retryable failure is re-queued with exponential backoff while attempts remain;
-    account-level codes change the account's status in the same transaction.
+    Returns each outcome's new run status (None if the lease was lost) and the claim
+    round. A retryable failure is re-queued with exponential backoff while attempts
+    remain; account-level codes change the account's status, LinkedIn limits start
+    cool-downs, technical failures feed the circuit breaker, and every finished touchpoint
+    sets the account's pacing gap, all in the same transaction.
     """
+    rules = rules or safety.SafetySettings()
+    rng = rng or random.Random()
     with db.raw_write() as conn:
-        statuses = [_finish(conn, o, worker_id, now, retry_base_s) for o in outcomes]
-        return statuses, _claim(conn, now, limit, worker_id, lease_s)
+        statuses = [
+            _finish(conn, o, worker_id, now, retry_base_s, rules, safety.next_gap(rules, rng))
+            for o in outcomes
+        ]
+        return statuses, _claim(conn, now, limit, worker_id, lease_s, rules)
 
 
 def complete(db: Database, run_id: int, worker_id: str, result: dict[str, Any], now: float) -> bool:

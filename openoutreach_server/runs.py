@@ -7,6 +7,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
+from openoutreach_server import queue, safety
 from openoutreach_server.schemas import RunOut, RunPage, to_datetime
 
 # "queued behind N runs" stops counting here: the count must not cost more per request
@@ -23,6 +24,7 @@ def waiting_reason(
     run: sqlite3.Row,
     now: float,
     cache: dict[str, Any] | None = None,
+    rules: safety.SafetySettings | None = None,
 ) -> str | None:
     """Why a pending run has not started yet, derived from the database (never stored)."""
     if run["status"] != "pending":
@@ -35,9 +37,7 @@ def waiting_reason(
     handle = run["handle"]
     key = f"acct:{handle}"
     if key not in cache:
-        cache[key] = conn.execute(
-            "SELECT status, status_reason FROM accounts WHERE handle = ?", (handle,)
-        ).fetchone()
+        cache[key] = conn.execute("SELECT * FROM accounts WHERE handle = ?", (handle,)).fetchone()
     account = cache[key]
     if account is None:
         return "account does not exist"
@@ -52,6 +52,11 @@ def waiting_reason(
         cache[busy_key] = busy[0] if busy else None
     if cache[busy_key] is not None:
         return f"account busy with run {cache[busy_key]}"
+    if run["type"] != "login":
+        hold = _safety_hold(conn, account, run, now, rules or safety.SafetySettings())
+        if hold is not None:
+            when = f"; expected to start at {_fmt(hold.until)}" if hold.until else ""
+            return f"{hold.reason}{when}"
     # Walk the account's queue in claim order, at most _AHEAD_CAP entries.
     ahead = 0
     for other in conn.execute(
@@ -67,6 +72,22 @@ def waiting_reason(
     if ahead:
         return f"queued behind {ahead} run(s) of this account"
     return "ready: waiting for a free session or a worker"
+
+
+def _safety_hold(
+    conn: sqlite3.Connection,
+    account: sqlite3.Row,
+    run: sqlite3.Row,
+    now: float,
+    rules: safety.SafetySettings,
+) -> safety.Hold | None:
+    state = queue.account_safety(account)
+    hold = safety.account_hold(state, now)
+    if hold is not None:
+        return hold
+    capped = safety.caps_for(state, run["type"], now, rules)
+    starts = queue.counted_starts(conn, run["handle"], run["type"], now) if capped else []
+    return safety.touchpoint_hold(state, run["type"], now, rules, starts)
 
 
 def to_out(row: sqlite3.Row, reason: str | None = None) -> RunOut:
@@ -95,18 +116,27 @@ def to_out(row: sqlite3.Row, reason: str | None = None) -> RunOut:
         completed_at=to_datetime(completed),
         duration_ms=duration,
         artifacts=json.loads(row["artifacts"] or "[]"),
+        schedule_id=row["schedule_id"],
+        fire_time=to_datetime(row["fire_time"]),
     )
 
 
-def render(conn: sqlite3.Connection, row: sqlite3.Row, now: float) -> RunOut:
+def render(
+    conn: sqlite3.Connection,
+    row: sqlite3.Row,
+    now: float,
+    rules: safety.SafetySettings | None = None,
+) -> RunOut:
     """A run row with its waiting reason."""
-    return to_out(row, waiting_reason(conn, row, now))
+    return to_out(row, waiting_reason(conn, row, now, rules=rules))
 
 
-def get(conn: sqlite3.Connection, run_id: int, now: float) -> RunOut | None:
+def get(
+    conn: sqlite3.Connection, run_id: int, now: float, rules: safety.SafetySettings | None = None
+) -> RunOut | None:
     """One run with its waiting reason."""
     row = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
-    return None if row is None else render(conn, row, now)
+    return None if row is None else render(conn, row, now, rules)
 
 
 def list_page(
@@ -119,8 +149,10 @@ def list_page(
     tag: str | None = None,
     created_after: float | None = None,
     created_before: float | None = None,
+    schedule_id: int | None = None,
     cursor: int | None = None,
     limit: int = 50,
+    rules: safety.SafetySettings | None = None,
 ) -> RunPage:
     """Newest first; the cursor is the last run id of the previous page."""
     where: list[str] = []
@@ -132,6 +164,7 @@ def list_page(
         ("EXISTS (SELECT 1 FROM json_each(runs.tags) WHERE value = ?)", tag),
         ("created_at >= ?", created_after),
         ("created_at < ?", created_before),
+        ("schedule_id = ?", schedule_id),
         ("id < ?", cursor),
     ):
         if value is not None:
@@ -144,5 +177,5 @@ def list_page(
     more = len(rows) > limit
     rows = rows[:limit]
     cache: dict[str, Any] = {}
-    items = [to_out(r, waiting_reason(conn, r, now, cache)) for r in rows]
+    items = [to_out(r, waiting_reason(conn, r, now, cache, rules)) for r in rows]
     return RunPage(items=items, next_cursor=str(rows[-1]["id"]) if more and rows else None)

@@ -236,6 +236,121 @@ class RunOut(BaseModel):
     completed_at: datetime | None
     duration_ms: int | None
     artifacts: list[str]
+    schedule_id: int | None = Field(default=None, description="The schedule that queued it.")
+    fire_time: datetime | None = Field(default=None, description="The schedule fire it is for.")
+
+
+def _check_tags(value: list[str] | None) -> list[str] | None:
+    for tag in value or []:
+        if not 1 <= len(tag) <= 64:
+            raise ValueError("each tag must be 1-64 characters")
+    return value
+
+
+def _check_cron(value: str | None) -> str | None:
+    from openoutreach_server.scheduler import normalize_cron
+
+    return None if value is None else normalize_cron(value)
+
+
+_CRON_DOC = (
+    "Cron expression: 5 fields (minute hour day-of-month month day-of-week), or 6 with"
+    " seconds as the sixth (last) field, e.g. `0 9 * * mon-fri` or `* * * * * */30`."
+)
+
+
+class ScheduleCreate(_Strict):
+    """Queue a touchpoint as a run at every fire of a cron expression."""
+
+    handle: str = Field(pattern=HANDLE_PATTERN)
+    touchpoint: Touchpoint
+    cron: str = Field(max_length=200, description=_CRON_DOC)
+    timezone: str = Field(default="UTC", description="IANA timezone the cron is evaluated in.")
+    tags: list[str] = Field(default_factory=list, max_length=20)
+    active: bool = True
+    dry_run: bool = False
+    priority: int = Field(default=0, ge=-100, le=100)
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
+    _tags = field_validator("tags")(classmethod(lambda cls, v: _check_tags(v)))
+    _cron = field_validator("cron")(classmethod(lambda cls, v: _check_cron(v)))
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "handle": "jane",
+                    "touchpoint": {
+                        "type": "visit",
+                        "profile_url": "https://www.linkedin.com/in/john-smith/",
+                    },
+                    "cron": "30 9 * * mon-fri",
+                    "timezone": "Europe/Paris",
+                    "tags": ["weekday-visits"],
+                },
+                {
+                    "handle": "jane",
+                    "touchpoint": {
+                        "type": "recent_posts",
+                        "profile_url": "https://www.linkedin.com/in/john-smith/",
+                    },
+                    "cron": "0 */4 * * *",
+                    "active": False,
+                },
+            ]
+        },
+    )
+
+
+class SchedulePatch(_Strict):
+    """Change some fields; a new cron, timezone or `active: true` recomputes the next fire."""
+
+    touchpoint: Touchpoint | None = None
+    cron: str | None = Field(default=None, max_length=200, description=_CRON_DOC)
+    timezone: str | None = None
+    tags: list[str] | None = Field(default=None, max_length=20)
+    active: bool | None = None
+    dry_run: bool | None = None
+    priority: int | None = Field(default=None, ge=-100, le=100)
+
+    _tz = field_validator("timezone")(
+        classmethod(lambda cls, v: None if v is None else _check_timezone(v))
+    )
+    _tags = field_validator("tags")(classmethod(lambda cls, v: _check_tags(v)))
+    _cron = field_validator("cron")(classmethod(lambda cls, v: _check_cron(v)))
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"active": False}, {"cron": "0 10 * * mon-fri"}]},
+    )
+
+
+class ScheduleOut(BaseModel):
+    """A schedule as the API shows it; its runs: GET /runs?schedule_id=..."""
+
+    schedule_id: int
+    handle: str
+    touchpoint: dict[str, Any]
+    cron: str
+    timezone: str
+    tags: list[str]
+    active: bool
+    dry_run: bool
+    priority: int
+    next_fire_at: datetime | None = Field(description="Null while paused.")
+    last_fire_at: datetime | None
+    fires: int = Field(description="Fires turned into runs.")
+    skipped_fires: int = Field(description="Fires missed while down and not run.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class SchedulePage(BaseModel):
+    """One page of schedules, newest first; pass `next_cursor` as `cursor` for the next."""
+
+    items: list[ScheduleOut]
+    next_cursor: str | None
 
 
 class RunPage(BaseModel):

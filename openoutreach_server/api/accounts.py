@@ -92,7 +92,7 @@ async def _login_run(ctx: Ctx, handle: str, mode: str, response: Response, wait:
     deadline = loop.time() + wait
     while True:
         with ctx.db.raw_read() as conn:
-            out = runs.get(conn, row["id"], ctx.clock.now())
+            out = runs.get(conn, row["id"], ctx.clock.now(), ctx.rules)
         assert out is not None
         if out.status not in ("pending", "running") or loop.time() >= deadline:
             break

@@ -10,7 +10,12 @@ from fastapi import APIRouter, Header, Query, Response
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 
-from linkedin.touchpoints.models import SIDE_EFFECTING, TOUCHPOINT_TYPES, check_linkedin_url
+from linkedin.touchpoints.models import (
+    SIDE_EFFECTING,
+    TOUCHPOINT_TYPES,
+    AnyTouchpoint,
+    check_linkedin_url,
+)
 from linkedin.touchpoints.runner import supported_types
 from openoutreach_server import queue, runs
 from openoutreach_server.api.deps import Ctx
@@ -25,6 +30,22 @@ def _invalid(field: str, message: str) -> ApiError:
     return ApiError(
         422, "Invalid input", f"{field}: {message}", errors=[{"field": field, "message": message}]
     )
+
+
+def check_touchpoint(touchpoint: AnyTouchpoint, base_url: str) -> None:
+    """422 unless the touchpoint is implemented and every URL in it is on the LinkedIn host."""
+    if touchpoint.type not in supported_types():
+        raise _invalid("touchpoint.type", f"{touchpoint.type!r} is not implemented yet")
+    errors = []
+    for field, url in touchpoint.linkedin_urls().items():
+        try:
+            check_linkedin_url(url, base_url)
+        except ValueError as exc:
+            errors.append({"field": f"touchpoint.{field}", "message": str(exc)})
+    if errors:
+        raise ApiError(
+            422, "Invalid input", "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors
+        )
 
 
 @router.post(
@@ -49,18 +70,7 @@ async def create_run(
     # Async on purpose: this is the hot path, and a few SQLite statements cost less than
     # handing the request to a worker thread and back.
     touchpoint = body.touchpoint
-    if touchpoint.type not in supported_types():
-        raise _invalid("touchpoint.type", f"{touchpoint.type!r} is not implemented yet")
-    errors = []
-    for field, url in touchpoint.linkedin_urls().items():
-        try:
-            check_linkedin_url(url, ctx.settings.linkedin_base_url)
-        except ValueError as exc:
-            errors.append({"field": f"touchpoint.{field}", "message": str(exc)})
-    if errors:
-        raise ApiError(
-            422, "Invalid input", "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors
-        )
+    check_touchpoint(touchpoint, ctx.settings.linkedin_base_url)
     new = queue.NewRun(
         handle=body.handle,
         type=touchpoint.type,
@@ -92,7 +102,7 @@ async def create_run(
                 "Conflict",
                 f"Idempotency-Key was already used for run {exc.run_id} with a different body",
             ) from exc
-        out = runs.render(conn, row, now)
+        out = runs.render(conn, row, now, ctx.rules)
     if created:
         ctx.notify()
     # Already a RunOut: skip FastAPI's second validation of the response.
@@ -105,7 +115,7 @@ async def create_run(
 def get_run(ctx: Ctx, run_id: int) -> RunOut:
     """One run, with `waiting_reason` while it is pending."""
     with ctx.db.raw_read() as conn:
-        out = runs.get(conn, run_id, ctx.clock.now())
+        out = runs.get(conn, run_id, ctx.clock.now(), ctx.rules)
     if out is None:
         raise ApiError(404, "Not found", f"no run {run_id}")
     return out
@@ -120,10 +130,11 @@ def list_runs(
     tag: str | None = None,
     created_after: datetime | None = None,
     created_before: datetime | None = None,
+    schedule_id: Annotated[int | None, Query(description="Runs queued by this schedule")] = None,
     cursor: Annotated[str | None, Query(pattern=r"^\d{1,18}$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> RunPage:
-    """Filter by handle, status, type, tag and creation time; follow `next_cursor`."""
+    """Filter by handle, status, type, tag, schedule and creation time; follow `next_cursor`."""
     if type is not None and type not in (*TOUCHPOINT_TYPES, queue.LOGIN_TYPE):
         raise _invalid("type", f"unknown type; one of {', '.join(TOUCHPOINT_TYPES)}, login")
     with ctx.db.raw_read() as conn:
@@ -136,8 +147,10 @@ def list_runs(
             tag=tag,
             created_after=created_after.timestamp() if created_after else None,
             created_before=created_before.timestamp() if created_before else None,
+            schedule_id=schedule_id,
             cursor=int(cursor) if cursor else None,
             limit=limit,
+            rules=ctx.rules,
         )
 
 
@@ -164,7 +177,7 @@ def get_artifact(
 ) -> FileResponse:
     """A screenshot, page HTML, trace or traceback kept by a failed run."""
     with ctx.db.raw_read() as conn:
-        out = runs.get(conn, run_id, ctx.clock.now())
+        out = runs.get(conn, run_id, ctx.clock.now(), ctx.rules)
     if out is None or name not in out.artifacts:
         raise ApiError(404, "Not found", f"run {run_id} has no artifact {name!r}")
     path = Path(ctx.settings.artifacts_dir) / str(run_id) / name

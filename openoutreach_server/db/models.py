@@ -1,4 +1,4 @@
-"""ORM models: accounts and runs. Times are UNIX seconds (float) in UTC."""
+"""ORM models: accounts, runs and schedules. Times are UNIX seconds (float) in UTC."""
 
 from __future__ import annotations
 
@@ -39,6 +39,11 @@ class Account(Base):
     # Bumped when the session is replaced from outside a run (new cookie, human login):
     # a warm browser context from an older epoch must not be reused.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    # Safety state (see safety.py): earliest next action (pacing gap), cool-downs per
+    # touchpoint type ("*" = all) as UNIX times, and failures in a row for the breaker.
+    next_action_at: Mapped[float | None] = mapped_column(Float)
+    cooldowns: Mapped[Any | None] = mapped_column(JSON)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     pin_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
@@ -73,6 +78,9 @@ class Run(Base):
     created_at: Mapped[float] = mapped_column(Float)
     started_at: Mapped[float | None] = mapped_column(Float)
     completed_at: Mapped[float | None] = mapped_column(Float)
+    # Set on runs made by a schedule: which one, and the cron instant they stand for.
+    schedule_id: Mapped[int | None] = mapped_column(Integer)
+    fire_time: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (
         # The guarantee "one running run per account" lives here, not in process memory.
@@ -92,6 +100,8 @@ class Run(Base):
             sqlite_where=text("status = 'pending' AND type = 'login'"),
         ),
         Index("ix_runs_status_due", "status", "not_before"),
+        # Serves the caps: one account's starts of one touchpoint type in a window.
+        Index("ix_runs_usage", "handle", "type", "started_at"),
         Index("ix_runs_status_lease", "status", "lease_expires_at"),
         Index(
             "uq_runs_idempotency_key",
@@ -99,4 +109,42 @@ class Run(Base):
             unique=True,
             sqlite_where=text("idempotency_key IS NOT NULL"),
         ),
+        # One run per schedule fire, whichever process fires it and however often.
+        Index(
+            "uq_runs_schedule_fire",
+            "schedule_id",
+            "fire_time",
+            unique=True,
+            sqlite_where=text("schedule_id IS NOT NULL"),
+        ),
+    )
+
+
+class Schedule(Base):
+    """A touchpoint queued as a run at every fire of a cron expression (scheduler.py)."""
+
+    __tablename__ = "schedules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    handle: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(32))
+    touchpoint: Mapped[Any] = mapped_column(JSON)
+    cron: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    tags: Mapped[Any] = mapped_column(JSON, default=list)
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+    # The next fire not yet turned into a run; NULL while paused.
+    next_fire_at: Mapped[float | None] = mapped_column(Float)
+    last_fire_at: Mapped[float | None] = mapped_column(Float)
+    fires: Mapped[int] = mapped_column(Integer, default=0)
+    skipped_fires: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        # The poller's only queries: due schedules, and the earliest next fire.
+        Index("ix_schedules_due", "active", "next_fire_at"),
+        Index("ix_schedules_handle", "handle", "id"),
     )

@@ -141,20 +141,23 @@ def test_unknown_profile_fails_with_downloadable_artifacts(
     assert not re.search(r"ajax(:|%3A)\d{6,}", everything)
 
 
-def test_weekly_limit_pauses_the_account_and_holds_its_runs(
-    server: httpx.Client, sim: SimServer
-) -> None:
+def test_weekly_limit_cools_down_connect_only(server: httpx.Client, sim: SimServer) -> None:
     login(server, "demo", li_at="sim-li-at-demo")
     failed = wait_run(
         server,
         _run(server, "demo", {"type": "connect", "profile_url": sim.profile_url("wendy-weekly")}),
     )
     assert failed["error_code"] == "WEEKLY_INVITE_LIMIT"
-    held_id = _run(server, "demo", {"type": "visit", "profile_url": sim.profile_url("jane-doe")})
+    assert failed["retryable"] is False
+    # The limit holds invitations back for the cool-down; the account stays active.
+    held_id = _run(server, "demo", {"type": "connect", "profile_url": sim.profile_url("jane-doe")})
+    visit_id = _run(server, "demo", {"type": "visit", "profile_url": sim.profile_url("john-smith")})
+    assert wait_run(server, visit_id)["status"] == "completed"
     held = server.get(f"/runs/{held_id}").json()
     assert held["status"] == "pending"
-    assert held["waiting_reason"].startswith("account paused")
-    assert server.get("/accounts/demo").json()["status"] == "paused"
+    assert held["waiting_reason"].startswith("cool-down of connect")
+    assert "expected to start at" in held["waiting_reason"]
+    assert server.get("/accounts/demo").json()["status"] == "active"
     assert sim.invitations() == []
 
 
