@@ -50,7 +50,12 @@ async def _drain(data_dir: Path, total: int, accounts: int, log_level: str) -> d
     from openoutreach_server.logs import configure_logging
 
     settings = Settings(
-        data_dir=data_dir, max_sessions=accounts, pace="fast", lease_s=60.0, log_level=log_level
+        data_dir=data_dir,
+        max_sessions=accounts,
+        pace="fast",
+        caps=False,  # 400 no-op visits per account would hit the caps at once
+        lease_s=60.0,
+        log_level=log_level,
     )
     log_file = (data_dir / "executor.log").open("w")
     real_stderr = sys.stderr

@@ -10,11 +10,19 @@ from typing import Any
 from sqlalchemy import select
 
 from linkedin.browser.pool import Identity
-from openoutreach_server import queue
+from openoutreach_server import queue, safety
 from openoutreach_server.api.problems import ApiError
 from openoutreach_server.context import ServerContext
 from openoutreach_server.db.models import Account
-from openoutreach_server.schemas import AccountCreate, AccountOut, AccountPatch, to_datetime
+from openoutreach_server.schemas import (
+    AccountCreate,
+    AccountOut,
+    AccountPatch,
+    TouchpointUsage,
+    UsageOut,
+    WindowUsageOut,
+    to_datetime,
+)
 from openoutreach_server.secrets import SecretBox
 
 # Common desktop sizes; one is drawn per account and kept for all its sessions.
@@ -187,6 +195,7 @@ def set_paused(ctx: ServerContext, handle: str, paused: bool, reason: str | None
         elif account.status == "paused":
             account.status = "active"
             account.status_reason = None
+            account.consecutive_failures = 0  # the breaker starts counting afresh
         else:
             raise ApiError(409, "Conflict", f"account {handle!r} is {account.status}, not paused")
         account.updated_at = ctx.clock.now()
@@ -272,3 +281,43 @@ def take_pin(ctx: ServerContext, handle: str) -> str | None:
             return None
         sealed, account.pin_enc = account.pin_enc, None
         return ctx.box.open(sealed)
+
+
+def usage(ctx: ServerContext, handle: str) -> UsageOut:
+    """Per touchpoint: caps in force, used, remaining and next reset of each window."""
+    now = ctx.clock.now()
+    rules = ctx.rules
+    with ctx.db.raw_read() as conn:
+        row = conn.execute("SELECT * FROM accounts WHERE handle = ?", (handle,)).fetchone()
+        if row is None:
+            raise ApiError(404, "Not found", f"no account {handle!r}")
+        state = queue.account_safety(row)
+        types = sorted(set(safety.DEFAULT_CAPS) | set(state.quotas or {}))
+        touchpoints: dict[str, TouchpointUsage] = {}
+        for type_ in types:
+            caps = safety.caps_for(state, type_, now, rules)
+            starts = queue.counted_starts(conn, handle, type_, now) if caps else []
+            windows = {
+                w.window: WindowUsageOut(
+                    cap=w.cap,
+                    used=w.used,
+                    remaining=w.remaining,
+                    next_reset=to_datetime(w.next_reset),
+                )
+                for w in safety.usage(starts, caps, now)
+            }
+            until = state.cooldowns.get(type_)
+            touchpoints[type_] = TouchpointUsage(
+                windows=windows,
+                cooldown_until=to_datetime(until) if until and until > now else None,
+            )
+    everything = state.cooldowns.get("*")
+    return UsageOut(
+        handle=handle,
+        warmup_factor=round(safety.warmup_factor(state, now, rules), 3),
+        next_action_at=to_datetime(state.next_action_at)
+        if state.next_action_at and state.next_action_at > now
+        else None,
+        cooldown_all_until=to_datetime(everything) if everything and everything > now else None,
+        touchpoints=touchpoints,
+    )

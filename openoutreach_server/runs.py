@@ -52,11 +52,11 @@ def waiting_reason(
         cache[busy_key] = busy[0] if busy else None
     if cache[busy_key] is not None:
         return f"account busy with run {cache[busy_key]}"
-    if run["type"] != "login":
-        hold = _safety_hold(conn, account, run, now, rules or safety.SafetySettings())
+    state = queue.account_safety(account) if run["type"] != "login" else None
+    if state is not None:
+        hold = safety.account_hold(state, now)
         if hold is not None:
-            when = f"; expected to start at {_fmt(hold.until)}" if hold.until else ""
-            return f"{hold.reason}{when}"
+            return _held(hold)
     # Walk the account's queue in claim order, at most _AHEAD_CAP entries.
     ahead = 0
     for other in conn.execute(
@@ -71,23 +71,20 @@ def waiting_reason(
         return f"queued behind {_AHEAD_CAP}+ runs of this account"
     if ahead:
         return f"queued behind {ahead} run(s) of this account"
+    if state is not None:
+        # Only the front of the queue needs its touchpoint's caps and cool-down checked.
+        rules = rules or safety.SafetySettings()
+        capped = safety.caps_for(state, run["type"], now, rules)
+        starts = queue.counted_starts(conn, handle, run["type"], now) if capped else []
+        hold = safety.touchpoint_hold(state, run["type"], now, rules, starts)
+        if hold is not None:
+            return _held(hold)
     return "ready: waiting for a free session or a worker"
 
 
-def _safety_hold(
-    conn: sqlite3.Connection,
-    account: sqlite3.Row,
-    run: sqlite3.Row,
-    now: float,
-    rules: safety.SafetySettings,
-) -> safety.Hold | None:
-    state = queue.account_safety(account)
-    hold = safety.account_hold(state, now)
-    if hold is not None:
-        return hold
-    capped = safety.caps_for(state, run["type"], now, rules)
-    starts = queue.counted_starts(conn, run["handle"], run["type"], now) if capped else []
-    return safety.touchpoint_hold(state, run["type"], now, rules, starts)
+def _held(hold: safety.Hold) -> str:
+    when = f"; expected to start at {_fmt(hold.until)}" if hold.until else ""
+    return f"{hold.reason}{when}"
 
 
 def to_out(row: sqlite3.Row, reason: str | None = None) -> RunOut:

@@ -384,3 +384,29 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[dict[str, Any]] | None = None
+
+
+class WindowUsageOut(BaseModel):
+    """One quota window of one touchpoint."""
+
+    cap: int
+    used: int
+    remaining: int
+    next_reset: datetime | None = Field(description="When the oldest counted use leaves it")
+
+
+class TouchpointUsage(BaseModel):
+    """Caps and usage of one touchpoint type, and its cool-down if any."""
+
+    windows: dict[str, WindowUsageOut]
+    cooldown_until: datetime | None = None
+
+
+class UsageOut(BaseModel):
+    """An account's usage per touchpoint and window (rolling hour/day/week)."""
+
+    handle: str
+    warmup_factor: float = Field(description="Share of the caps in force (warm-up), 0-1")
+    next_action_at: datetime | None = Field(description="Pacing: no action before this")
+    cooldown_all_until: datetime | None = None
+    touchpoints: dict[str, TouchpointUsage]

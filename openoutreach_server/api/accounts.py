@@ -18,6 +18,7 @@ from openoutreach_server.schemas import (
     AccountOut,
     AccountPatch,
     LoginOut,
+    UsageOut,
 )
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
@@ -59,6 +60,13 @@ def delete_account(ctx: Ctx, handle: Handle) -> Response:
     """Delete the account and cancel its pending runs; its past runs are kept."""
     accounts.delete(ctx, handle)
     return Response(status_code=204)
+
+
+@router.get("/{handle}/usage", response_model=UsageOut, summary="Usage against the caps")
+def account_usage(ctx: Ctx, handle: Handle) -> UsageOut:
+    """Per touchpoint and window (hour/day/week, rolling): cap in force (warm-up included),
+    used, remaining, next reset; plus cool-downs and the pacing gap."""
+    return accounts.usage(ctx, handle)
 
 
 @router.post("/{handle}/pause", response_model=AccountOut, summary="Pause an account")

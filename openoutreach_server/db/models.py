@@ -38,12 +38,12 @@ class Account(Base):
     checkpoint_path: Mapped[str | None] = mapped_column(String(500))
     # Bumped when the session is replaced from outside a run (new cookie, human login):
     # a warm browser context from an older epoch must not be reused.
-    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     # Safety state (see safety.py): earliest next action (pacing gap), cool-downs per
     # touchpoint type ("*" = all) as UNIX times, and failures in a row for the breaker.
     next_action_at: Mapped[float | None] = mapped_column(Float)
     cooldowns: Mapped[Any | None] = mapped_column(JSON)
-    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     pin_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 

@@ -1,0 +1,182 @@
+"""The dispatcher applies the safety rules: claims on a real SQLite file at given times."""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from linkedin.touchpoints.errors import ErrorCode
+from openoutreach_server import queue
+from openoutreach_server.config import Settings
+from openoutreach_server.db.engine import Database
+from openoutreach_server.safety import DAY, SafetySettings
+from tests.queue.conftest import add_accounts, add_run
+
+T0 = 1_800_000_000.0  # a fixed "now": nothing here sleeps
+RULES = SafetySettings(warmup_days=0)
+
+
+@pytest.fixture
+def db(settings: Settings) -> Database:
+    database = Database(settings.db_url)
+    database.create_schema()
+    add_accounts(database, ["a"], now=T0 - 100 * DAY)
+    return database
+
+
+def _claim(db: Database, now: float, rules: SafetySettings = RULES) -> list[queue.Claimed]:
+    return queue.claim(db, now=now, limit=8, worker_id="w", lease_s=60, rules=rules)
+
+
+def _finish(
+    db: Database,
+    run_id: int,
+    now: float,
+    code: str | None = None,
+    rules: SafetySettings = RULES,
+) -> None:
+    outcome = queue.Outcome(run_id, result={} if code is None else None, code=code, message="x")
+    queue.finish_and_claim(
+        db,
+        [outcome],
+        now=now,
+        limit=0,
+        worker_id="w",
+        lease_s=60,
+        retry_base_s=0,
+        rules=rules,
+        rng=random.Random(1),
+    )
+
+
+def _account(db: Database) -> sqlite3.Row:
+    with db.raw_read() as conn:
+        row: sqlite3.Row = conn.execute("SELECT * FROM accounts WHERE handle = 'a'").fetchone()
+        return row
+
+
+def _set(db: Database, **values: object) -> None:
+    with db.raw_write() as conn:
+        for column, value in values.items():
+            conn.execute(f"UPDATE accounts SET {column} = ? WHERE handle = 'a'", (value,))
+
+
+def _status(db: Database, run_id: int) -> tuple[str, str | None]:
+    with db.raw_read() as conn:
+        row = conn.execute("SELECT status, error_code FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return row["status"], row["error_code"]
+
+
+def test_pacing_gap_is_enforced_by_the_dispatcher(db: Database) -> None:
+    rules = SafetySettings(warmup_days=0, gap_min_s=60, gap_max_s=60)
+    first, second = add_run(db, "a", now=T0), add_run(db, "a", now=T0)
+    assert [c.id for c in _claim(db, T0, rules)] == [first]
+    _finish(db, first, T0 + 5, rules=rules)
+    assert _account(db)["next_action_at"] == T0 + 65
+    assert _claim(db, T0 + 64, rules) == []  # nobody sleeps holding the account meanwhile
+    assert [c.id for c in _claim(db, T0 + 65, rules)] == [second]
+
+
+def test_caps_hold_one_touchpoint_and_let_others_pass(db: Database) -> None:
+    _set(db, quotas=json.dumps({"connect": {"hour": 2}}))
+    connects = [add_run(db, "a", type_="connect", now=T0) for _ in range(3)]
+    visit = add_run(db, "a", type_="visit", now=T0)
+    now = T0
+    taken = []
+    for _ in range(3):
+        claimed = _claim(db, now)
+        assert len(claimed) == 1
+        taken.append(claimed[0].id)
+        _finish(db, claimed[0].id, now + 1)
+        now += 10
+    assert taken == [connects[0], connects[1], visit]  # the third connect waits its window
+    assert _claim(db, now) == []
+    assert _status(db, connects[2]) == ("pending", None)
+    # An hour after the first connect started, its use leaves the window.
+    assert [c.id for c in _claim(db, T0 + 3600 + 1)] == [connects[2]]
+
+
+def test_on_quota_fail_fails_with_quota_exceeded(db: Database) -> None:
+    _set(db, quotas=json.dumps({"connect": {"hour": 1}}))
+    first = add_run(db, "a", type_="connect", now=T0)
+    eager = add_run(db, "a", type_="connect", now=T0, on_quota="fail")
+    patient = add_run(db, "a", type_="connect", now=T0)
+    assert [c.id for c in _claim(db, T0)] == [first]
+    _finish(db, first, T0 + 1)
+    assert _claim(db, T0 + 2) == []
+    assert _status(db, eager) == ("failed", "QUOTA_EXCEEDED")
+    assert _status(db, patient) == ("pending", None)
+
+
+def test_warmup_scales_a_new_accounts_caps(settings: Settings) -> None:
+    db = Database(settings.db_url)
+    db.create_schema()
+    add_accounts(db, ["a"], now=T0)  # created now: 25 % of the caps
+    rules = SafetySettings(warmup_days=21, warmup_start=0.25)
+    runs = [add_run(db, "a", type_="connect", now=T0) for _ in range(6)]
+    now = T0
+    for _ in range(5):  # 20/h * 0.25 = 5
+        (claimed,) = _claim(db, now, rules)
+        _finish(db, claimed.id, now + 1, rules=rules)
+        now += 5
+    assert _claim(db, now, rules) == []
+    assert _status(db, runs[5]) == ("pending", None)
+
+
+def test_rate_limit_cools_down_every_touchpoint_then_releases(db: Database) -> None:
+    failing = add_run(db, "a", type_="visit", now=T0)
+    after = add_run(db, "a", type_="visit", now=T0)
+    _claim(db, T0)
+    _finish(db, failing, T0 + 1, code=ErrorCode.RATE_LIMITED)
+    assert _status(db, failing) == ("failed", "RATE_LIMITED")
+    assert _account(db)["status"] == "active"
+    until = json.loads(_account(db)["cooldowns"])["*"]
+    assert until == T0 + 1 + RULES.cooldown_rate_limited_s
+    assert _claim(db, until - 1) == []
+    assert [c.id for c in _claim(db, until)] == [after]
+
+
+def test_circuit_breaker_pauses_after_consecutive_technical_failures(db: Database) -> None:
+    runs = [add_run(db, "a", type_="visit", now=T0) for _ in range(5)]
+    now = T0
+    # A target that does not exist is not the account's fault: it does not count.
+    (claimed,) = _claim(db, now)
+    _finish(db, claimed.id, now, code=ErrorCode.PROFILE_NOT_FOUND)
+    for _ in range(3):
+        now += 1
+        (claimed,) = _claim(db, now)
+        _finish(db, claimed.id, now, code=ErrorCode.UI_CHANGED)
+    account = _account(db)
+    assert account["status"] == "paused"
+    assert account["consecutive_failures"] == 3
+    assert "circuit breaker: 3 failures in a row (last UI_CHANGED" in account["status_reason"]
+    assert _claim(db, now + 1) == []
+    assert _status(db, runs[4]) == ("pending", None)
+
+
+def test_success_resets_the_breaker(db: Database) -> None:
+    for _ in range(3):
+        add_run(db, "a", type_="visit", now=T0)
+    now = T0
+    for code in (ErrorCode.UI_CHANGED, ErrorCode.UI_CHANGED, None):
+        (claimed,) = _claim(db, now)
+        _finish(db, claimed.id, now, code=code)
+        now += 1
+    assert _account(db)["consecutive_failures"] == 0
+    assert _account(db)["status"] == "active"
+
+
+def test_working_hours_hold_the_account(db: Database) -> None:
+    hours = [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}]
+    _set(db, working_hours=json.dumps(hours), timezone="Europe/Paris")
+    run = add_run(db, "a", now=T0)  # T0 is Friday 2027-01-15 08:00 UTC
+    saturday_noon = datetime(2027, 1, 16, 12, tzinfo=UTC).timestamp()
+    assert _claim(db, saturday_noon) == []
+    monday_nine_paris = datetime(2027, 1, 18, 9, tzinfo=ZoneInfo("Europe/Paris")).timestamp()
+    assert _claim(db, monday_nine_paris - 1) == []
+    assert [c.id for c in _claim(db, monday_nine_paris)] == [run]
