@@ -42,6 +42,26 @@ def _sqlite_engine(url: str, begin: str) -> Engine:
     return engine
 
 
+def _added_column(column: Any, conn: Any) -> str:
+    """DDL for a column added to a table that already has rows.
+
+    SQLite refuses NOT NULL without a default there, so a scalar default becomes the
+    column's DEFAULT, and a column without one is added as nullable.
+    """
+    ddl = f'"{column.name}" {column.type.compile(dialect=conn.dialect)}'
+    if column.server_default is not None:
+        return f"{ddl} DEFAULT {column.server_default.arg.text}"
+    default = column.default.arg if column.default is not None else None
+    if isinstance(default, bool):
+        return f"{ddl} NOT NULL DEFAULT {int(default)}"
+    if isinstance(default, int | float):
+        return f"{ddl} NOT NULL DEFAULT {default}"
+    if isinstance(default, str):
+        quoted = default.replace("'", "''")
+        return f"{ddl} NOT NULL DEFAULT '{quoted}'"
+    return ddl
+
+
 class Database:
     """Two engines on one file: writes take the lock up front, reads never block writers."""
 
@@ -102,8 +122,26 @@ class Database:
             conn.execute("COMMIT")
 
     def create_schema(self) -> None:
-        """Create missing tables and indexes (idempotent)."""
+        """Create missing tables, then add missing columns and indexes to existing ones.
+
+        Additive changes only (idempotent): a database made by an earlier build gains new
+        nullable or defaulted columns and every index, including the unique ones that
+        carry guarantees. Anything else would need a real migration.
+        """
         Base.metadata.create_all(self.write_engine)
+        with self.write_engine.begin() as conn:
+            for table in Base.metadata.sorted_tables:
+                present = {
+                    row[1] for row in conn.exec_driver_sql(f"PRAGMA table_info({table.name})")
+                }
+                for column in table.columns:
+                    if column.name not in present:
+                        conn.exec_driver_sql(
+                            f"ALTER TABLE {table.name} ADD COLUMN {_added_column(column, conn)}"
+                        )
+            for table in Base.metadata.sorted_tables:
+                for index in table.indexes:
+                    index.create(conn, checkfirst=True)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
