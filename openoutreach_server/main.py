@@ -116,7 +116,8 @@ def create_app(
     problems.install(app)
     app.include_router(health_api.router)
     auth = [Depends(require_key)]
-    app.include_router(accounts_api.router, dependencies=auth)
+    # Runs first: POST /runs is the hot path, and routes are matched in order.
     app.include_router(runs_api.router, dependencies=auth)
+    app.include_router(accounts_api.router, dependencies=auth)
     app.include_router(schedules_api.router, dependencies=auth)
     return app

@@ -11,33 +11,56 @@ import asyncio
 import contextlib
 import os
 import socket
+import threading
 from pathlib import Path
 
 from loguru import logger
 
 
+class _Sockets:
+    """The socket paths in a wake dir, re-listed only when the directory changes."""
+
+    def __init__(self) -> None:
+        self.listing: dict[str, tuple[int, list[str]]] = {}
+        self.sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sender.setblocking(False)
+        self.lock = threading.Lock()
+
+    def paths(self, wake_dir: Path) -> list[str]:
+        key = str(wake_dir)
+        try:
+            # A socket bound or unlinked changes the directory's mtime: the hot path
+            # (every enqueue) costs one stat() instead of a listing.
+            stamp = os.stat(key).st_mtime_ns
+        except FileNotFoundError:
+            return []
+        cached = self.listing.get(key)
+        if cached is None or cached[0] != stamp:
+            paths = [e.path for e in os.scandir(key) if e.name.endswith(".sock")]
+            self.listing[key] = cached = (stamp, paths)
+        return cached[1]
+
+
+_SOCKETS = _Sockets()
+
+
 def poke_all(wake_dir: Path, skip: Path | None = None) -> int:
     """Send a wake-up byte to every worker socket; remove sockets nobody listens on."""
-    try:
-        entries = list(os.scandir(wake_dir))
-    except FileNotFoundError:
-        return 0
     sent = 0
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-        sock.setblocking(False)
-        for entry in entries:
-            if not entry.name.endswith(".sock") or (skip and entry.path == str(skip)):
+    with _SOCKETS.lock:
+        for path in _SOCKETS.paths(wake_dir):
+            if skip and path == str(skip):
                 continue
             try:
-                sock.sendto(b"!", entry.path)
+                _SOCKETS.sender.sendto(b"!", path)
                 sent += 1
             except (ConnectionRefusedError, FileNotFoundError):
                 with contextlib.suppress(OSError):
-                    os.unlink(entry.path)  # its worker is gone
+                    os.unlink(path)  # its worker is gone
             except BlockingIOError:
                 sent += 1  # its buffer is full of wake-ups already
             except OSError as exc:
-                logger.debug("wake {} failed: {}", entry.path, exc)
+                logger.debug("wake {} failed: {}", path, exc)
     return sent
 
 
