@@ -142,41 +142,42 @@ def enqueue_in(
             if existing["request_hash"] != body_hash:
                 raise IdempotencyConflict(existing["id"])
             return existing, False
-    row = conn.execute(
-        _INSERT,
-        (
-            new.handle,
-            new.type,
-            _json(new.touchpoint),
-            new.side_effecting,
-            new.dry_run,
-            new.priority,
-            new.not_before if new.not_before is not None else now,
-            _json(new.tags),
-            new.callback_url,
-            new.on_quota,
-            idempotency_key,
-            body_hash,
-            new.max_attempts,
-            now,
-        ),
-    ).fetchone()
-    return row, True
+    values = _insert_values(new, now, idempotency_key, body_hash)
+    return conn.execute(_INSERT, values).fetchone(), True
 
 
-# A schedule's fire: `_INSERT` plus the fire's identity; a fire already inserted (by this
-# process or another) is silently left alone by the unique index uq_runs_schedule_fire.
-_INSERT_FIRE = (
-    _INSERT.replace("created_at)", "created_at, schedule_id, fire_time)", 1)
-    .replace("'[]', ?)", "'[]', ?, ?, ?)", 1)
-    .replace(
-        "RETURNING *",
-        "ON CONFLICT (schedule_id, fire_time) WHERE schedule_id IS NOT NULL DO NOTHING"
-        " RETURNING id",
-        1,
+# A schedule's fire: a run that also carries its fire's identity. A fire already inserted
+# (by this process or another) is left alone by the unique index uq_runs_schedule_fire.
+_INSERT_FIRE = """
+INSERT INTO runs (handle, type, touchpoint, side_effecting, status, dry_run, priority,
+                  not_before, tags, callback_url, on_quota, idempotency_key, request_hash,
+                  attempt, max_attempts, artifacts, created_at, schedule_id, fire_time)
+VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '[]', ?, ?, ?)
+ON CONFLICT (schedule_id, fire_time) WHERE schedule_id IS NOT NULL DO NOTHING
+RETURNING id
+"""
+
+
+def _insert_values(
+    new: NewRun, now: float, idempotency_key: str | None, body_hash: str | None
+) -> tuple[Any, ...]:
+    """The values of `_INSERT`, in its column order."""
+    return (
+        new.handle,
+        new.type,
+        _json(new.touchpoint),
+        new.side_effecting,
+        new.dry_run,
+        new.priority,
+        new.not_before if new.not_before is not None else now,
+        _json(new.tags),
+        new.callback_url,
+        new.on_quota,
+        idempotency_key,
+        body_hash,
+        new.max_attempts,
+        now,
     )
-)
-assert _INSERT_FIRE.count("?") == _INSERT.count("?") + 2 and "ON CONFLICT" in _INSERT_FIRE
 
 
 def enqueue_fire(
@@ -187,27 +188,8 @@ def enqueue_fire(
     Returns the new run's id, or None when that fire already has its run: a fire becomes
     at most one run whatever the number of pollers or restarts.
     """
-    row = conn.execute(
-        _INSERT_FIRE,
-        (
-            new.handle,
-            new.type,
-            _json(new.touchpoint),
-            new.side_effecting,
-            new.dry_run,
-            new.priority,
-            new.not_before if new.not_before is not None else now,
-            _json(new.tags),
-            new.callback_url,
-            new.on_quota,
-            None,
-            None,
-            new.max_attempts,
-            now,
-            schedule_id,
-            fire_time,
-        ),
-    ).fetchone()
+    values = (*_insert_values(new, now, None, None), schedule_id, fire_time)
+    row = conn.execute(_INSERT_FIRE, values).fetchone()
     return None if row is None else int(row[0])
 
 
