@@ -21,13 +21,38 @@ from linkedin.browser.login import (
 from linkedin.browser.navigation import goto
 from linkedin.browser.pace import Pace
 from linkedin.browser.page_state import PageState
-from linkedin.browser.pool import BrowserPool
+from linkedin.browser.pool import BrowserPool, StateLoader, StateSaver
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 from linkedin.touchpoints.models import parse_touchpoint
 from linkedin.touchpoints.runner import TouchpointContext, run_touchpoint
 from openoutreach_server import accounts, queue
 from openoutreach_server.artifacts import ArtifactStore, attach_artifacts
 from openoutreach_server.context import ServerContext
+
+
+def session_callbacks(
+    ctx: ServerContext, handle: str, secrets: accounts.AccountSecrets, *, replace: bool = False
+) -> tuple[StateLoader, StateSaver]:
+    """The pool's callbacks that load and save the account's sealed session state.
+
+    `replace` saves it as a new epoch (a session made outside the executor), so warm
+    contexts elsewhere holding the old session are not reused.
+    """
+
+    async def load() -> dict[str, Any] | None:
+        return secrets.storage_state(ctx.box)
+
+    async def save(state: dict[str, Any]) -> None:
+        await asyncio.to_thread(
+            accounts.save_storage_state,
+            ctx,
+            handle,
+            state,
+            epoch=secrets.session_epoch,
+            replace=replace,
+        )
+
+    return load, save
 
 
 class BrowserRunner:
@@ -47,18 +72,7 @@ class BrowserRunner:
         base_url = self.ctx.settings.linkedin_base_url
         pace = Pace(self.ctx.settings.pace, self.rng)
 
-        async def load() -> dict[str, Any] | None:
-            return secrets.storage_state(self.ctx.box)
-
-        async def save(state: dict[str, Any]) -> None:
-            await asyncio.to_thread(
-                accounts.save_storage_state,
-                self.ctx,
-                run.handle,
-                state,
-                epoch=secrets.session_epoch,
-            )
-
+        load, save = session_callbacks(self.ctx, run.handle, secrets)
         async with self.pool.session(
             run.handle,
             identity=secrets.identity,

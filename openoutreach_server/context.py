@@ -37,9 +37,11 @@ class ServerContext:
 
     def notify(self) -> None:
         """Tell workers (this process's and others') that a run may be claimable now."""
+        own = None
         if self.executor is not None:
             self.executor.wake()
-        poke_all(self.settings.wake_dir)
+            own = self.executor.wake_path  # already woken directly: no datagram to itself
+        poke_all(self.settings.wake_dir, skip=own)
 
     def schedules_changed(self) -> None:
         """Tell schedule pollers (this process's and others') to re-read next fire times."""

@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from pathlib import Path
 from typing import Any, TypeVar
 
 from loguru import logger
@@ -80,9 +81,9 @@ class Executor:
         return await loop.run_in_executor(self._db_thread, partial(fn, *args, **kwargs))
 
     @property
-    def running(self) -> int:
-        """How many runs this worker is executing now."""
-        return len(self._tasks)
+    def wake_path(self) -> Path:
+        """This worker's wake socket (other processes poke it)."""
+        return self._listener.path
 
     def wake(self) -> None:
         """Ask the loop to look for runnable runs now; safe from any thread."""

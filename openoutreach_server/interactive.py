@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import os
 from collections.abc import Awaitable, Callable
-from typing import Any
 from urllib.parse import urlsplit
 
 from loguru import logger
@@ -17,6 +16,7 @@ from linkedin.browser.page_state import PageState, classify_url
 from linkedin.browser.pool import BrowserPool
 from linkedin.touchpoints.errors import ErrorCode
 from openoutreach_server import accounts, queue
+from openoutreach_server.browser_runner import session_callbacks
 from openoutreach_server.context import ServerContext
 from openoutreach_server.main import make_pool
 
@@ -81,21 +81,8 @@ async def interactive_login(
     base_url = ctx.settings.linkedin_base_url
     outcome: queue.Outcome
     try:
-
-        async def load() -> dict[str, Any] | None:
-            return secrets.storage_state(ctx.box)
-
-        async def save(state: dict[str, Any]) -> None:
-            # A new epoch: warm contexts in running workers must not reuse the old session.
-            await asyncio.to_thread(
-                accounts.save_storage_state,
-                ctx,
-                handle,
-                state,
-                epoch=secrets.session_epoch,
-                replace=True,
-            )
-
+        # A new epoch: warm contexts in running workers must not reuse the old session.
+        load, save = session_callbacks(ctx, handle, secrets, replace=True)
         async with pool.session(
             handle, identity=secrets.identity, load_state=load, save_state=save
         ) as page:

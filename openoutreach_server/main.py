@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 
@@ -24,6 +25,7 @@ from openoutreach_server.context import ServerContext
 from openoutreach_server.db.engine import Database
 from openoutreach_server.executor import Executor, RunFn
 from openoutreach_server.scheduler import Scheduler
+from openoutreach_server.schemas import Problem
 from openoutreach_server.secrets import SecretBox, load_or_create_api_keys, load_or_create_key
 
 
@@ -116,8 +118,16 @@ def create_app(
     problems.install(app)
     app.include_router(health_api.router)
     auth = [Depends(require_key)]
+    errors: dict[int | str, dict[str, Any]] = {
+        code: {"model": Problem, "description": text}
+        for code, text in (
+            (401, "Missing or invalid X-API-Key"),
+            (404, "Unknown account, run or schedule"),
+            (422, "Invalid input; `errors` names each field"),
+        )
+    }
     # Runs first: POST /runs is the hot path, and routes are matched in order.
-    app.include_router(runs_api.router, dependencies=auth)
-    app.include_router(accounts_api.router, dependencies=auth)
-    app.include_router(schedules_api.router, dependencies=auth)
+    app.include_router(runs_api.router, dependencies=auth, responses=errors)
+    app.include_router(accounts_api.router, dependencies=auth, responses=errors)
+    app.include_router(schedules_api.router, dependencies=auth, responses=errors)
     return app

@@ -21,7 +21,6 @@ from openoutreach_server.db.engine import Database
 # Internal run type that logs an account in; claimable whatever the account's status.
 LOGIN_TYPE = "login"
 LOGIN_PRIORITY = 1_000_000
-TERMINAL = frozenset({"completed", "failed", "canceled", "interrupted"})
 
 # How an account-level failure changes the account (SPEC §4).
 ACCOUNT_STATUS_ON_ERROR: dict[str, tuple[str, str]] = {

@@ -37,18 +37,6 @@ RETRYABLE: frozenset[ErrorCode] = frozenset(
     {ErrorCode.NAVIGATION_TIMEOUT, ErrorCode.BROWSER_CRASHED, ErrorCode.UI_CHANGED}
 )
 
-# Failures that say something about the account, not the target: they change its status.
-ACCOUNT_LEVEL: frozenset[ErrorCode] = frozenset(
-    {
-        ErrorCode.AUTH_FAILED,
-        ErrorCode.CHECKPOINT,
-        ErrorCode.SESSION_EXPIRED,
-        ErrorCode.ACCOUNT_RESTRICTED,
-        ErrorCode.RATE_LIMITED,
-        ErrorCode.WEEKLY_INVITE_LIMIT,
-    }
-)
-
 
 class TouchpointError(Exception):
     """A touchpoint could not do its job; `code` tells the client why."""
