@@ -51,7 +51,7 @@ def api(settings: Settings) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def account(api: httpx.Client) -> str:
-    """An account named `jane`, made active directly in the database for queue tests."""
+    """An account named `jane`, created through the API (so it stays `needs_login`)."""
     response = api.post("/accounts", json={"handle": "jane", "li_at": "cookie-value"})
     assert response.status_code == 201, response.text
     return "jane"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -130,7 +131,7 @@ def test_invalid_run_names_the_field_and_writes_nothing(
     assert _count(data_dir, "runs") == 0
 
 
-def test_note_is_stored_exactly(api: httpx.Client, account: str) -> None:
+def test_note_is_stored_exactly(api: httpx.Client, account: str, data_dir: Path) -> None:
     note = "  Hi Jane,\n\nloved it 🚀 — café\t \n"
     body = {
         "handle": account,
@@ -139,6 +140,9 @@ def test_note_is_stored_exactly(api: httpx.Client, account: str) -> None:
     run = api.post("/runs", json=body).json()
     assert run["touchpoint"]["note"] == note
     assert api.get(f"/runs/{run['run_id']}").json()["touchpoint"]["note"] == note
+    with sqlite3.connect(data_dir / "openoutreach.db") as conn:
+        stored = conn.execute("SELECT touchpoint FROM runs WHERE id = ?", (run["run_id"],))
+        assert json.loads(stored.fetchone()[0])["note"] == note
 
 
 def test_idempotency_concurrent_same_key_makes_one_run(
@@ -232,6 +236,11 @@ def test_secrets_never_returned_and_encrypted_at_rest(
     account = created.json()
     assert account["has_proxy"] is True
     assert account["status"] == "needs_login"
+    with sqlite3.connect(data_dir / "openoutreach.db") as conn:
+        sealed = conn.execute(
+            f"SELECT {secret_field}_enc, proxy_enc FROM accounts WHERE handle = 'leaky'"
+        ).fetchone()
+    assert all(sealed), "the secrets must be stored (sealed), not dropped"
     raw = (data_dir / "openoutreach.db").read_bytes()
     for path in data_dir.glob("openoutreach.db*"):
         raw += path.read_bytes()
@@ -245,13 +254,22 @@ def test_account_lifecycle(api: httpx.Client, data_dir: Path) -> None:
     patched = api.patch("/accounts/amy", json={"display_name": "Amy", "timezone": "Europe/Paris"})
     assert patched.json()["display_name"] == "Amy"
     assert patched.json()["identity"]["timezone_id"] == "Europe/Paris"
+    with sqlite3.connect(data_dir / "openoutreach.db") as conn:
+        row = conn.execute("SELECT display_name, timezone FROM accounts").fetchone()
+    assert row == ("Amy", "Europe/Paris")
     assert api.post("/accounts/amy/resume").status_code == 409  # not paused
     assert api.post("/accounts/amy/pause", json={"reason": "holiday"}).json()["status"] == "paused"
+    with sqlite3.connect(data_dir / "openoutreach.db") as conn:
+        row = conn.execute("SELECT status, status_reason FROM accounts").fetchone()
+    assert row == ("paused", "holiday")
     assert api.post("/accounts/amy/resume").json()["status"] == "active"
     run = api.post("/runs", json=_visit(handle="amy")).json()
     assert api.delete("/accounts/amy").status_code == 204
     assert api.get("/accounts/amy").status_code == 404
     assert api.get(f"/runs/{run['run_id']}").json()["status"] == "canceled"
+    with sqlite3.connect(data_dir / "openoutreach.db") as conn:
+        status = conn.execute("SELECT status FROM runs WHERE id = ?", (run["run_id"],))
+        assert status.fetchone()[0] == "canceled"
     assert api.delete("/accounts/amy").status_code == 404
     assert _count(data_dir, "accounts") == 0
 

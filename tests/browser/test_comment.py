@@ -94,6 +94,7 @@ async def test_no_recent_post(page: Page, sim: SimServer, tctx: TouchpointContex
             page, sim, tctx, profile_url=sim.profile_url("slow-sam"), within_days=30, text="hi"
         )
     assert err.value.code == ErrorCode.NO_RECENT_POST
+    assert recorded(sim) == []
 
 
 async def test_unknown_post(page: Page, sim: SimServer, tctx: TouchpointContext) -> None:
@@ -107,6 +108,7 @@ async def test_blank_text_refused(page: Page, sim: SimServer, tctx: TouchpointCo
     with pytest.raises(TouchpointError) as err:
         await run_comment(page, sim, tctx, post_url=post_url(sim, CARL), text="  \n")
     assert err.value.code == ErrorCode.INVALID_INPUT
+    assert recorded(sim) == []
 
 
 async def test_rate_limited(page: Page, sim: SimServer, tctx: TouchpointContext) -> None:
@@ -114,3 +116,4 @@ async def test_rate_limited(page: Page, sim: SimServer, tctx: TouchpointContext)
     with pytest.raises(TouchpointError) as err:
         await run_comment(page, sim, tctx, post_url=post_url(sim, CARL), text="hi")
     assert err.value.code == ErrorCode.RATE_LIMITED
+    assert recorded(sim) == []

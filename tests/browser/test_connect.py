@@ -185,6 +185,7 @@ async def test_signed_out_is_session_expired(
     with pytest.raises(TouchpointError) as err:
         await run_connect(anon_page, sim, tctx, "jane-doe")
     assert err.value.code == ErrorCode.SESSION_EXPIRED
+    assert sim.invitations() == []
 
 
 @pytest.mark.parametrize(

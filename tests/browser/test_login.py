@@ -51,6 +51,8 @@ async def test_wrong_credentials(
     assert err.value.code == ErrorCode.AUTH_FAILED
     assert password not in str(err.value) and password not in repr(err.value.details)
     assert await li_at(context) is None
+    # LinkedIn (the simulator) refused it: the failure is not a client-side bail-out.
+    assert [(e["account"], e["ok"]) for e in sim.logins()] == [(username, False)]
 
 
 async def test_checkpoint_then_pin(
@@ -67,6 +69,7 @@ async def test_checkpoint_then_pin(
     assert wrong.value.code == ErrorCode.AUTH_FAILED
     await submit_checkpoint_pin(anon_page, sim.base_url, "123456", pace)
     assert classify_url(anon_page.url) == PageState.FEED
+    assert [(e["method"], e["ok"]) for e in sim.logins()][-1] == ("pin", True)
     assert await li_at(context) == "sim-li-at-checkpoint"
 
 

@@ -127,6 +127,7 @@ async def test_own_profile(page: Page, sim: SimServer, tctx: TouchpointContext) 
     with pytest.raises(TouchpointError) as err:
         await run_message(page, sim, tctx, "demo-user", "hi me")
     assert err.value.code == ErrorCode.INVALID_INPUT
+    assert sent(sim) == []
 
 
 async def test_blank_text_refused(page: Page, sim: SimServer, tctx: TouchpointContext) -> None:
@@ -140,6 +141,7 @@ async def test_unknown_profile(page: Page, sim: SimServer, tctx: TouchpointConte
     with pytest.raises(TouchpointError) as err:
         await run_message(page, sim, tctx, "nobody-here", "hi")
     assert err.value.code == ErrorCode.PROFILE_NOT_FOUND
+    assert sent(sim) == []
 
 
 @pytest.mark.parametrize(

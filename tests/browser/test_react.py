@@ -100,6 +100,7 @@ async def test_unknown_post(page: Page, sim: SimServer, tctx: TouchpointContext)
     with pytest.raises(TouchpointError) as err:
         await run_react(page, sim, tctx, post_url=post_url(sim, "urn:li:activity:123"))
     assert err.value.code == ErrorCode.POST_NOT_FOUND
+    assert recorded(sim) == []
 
 
 async def test_menu_opens_on_hover_only(page: Page, sim: SimServer) -> None:

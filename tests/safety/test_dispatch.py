@@ -164,6 +164,8 @@ def test_success_resets_the_breaker(db: Database) -> None:
         add_run(db, "a", type_="visit", now=T0)
     now = T0
     for code in (ErrorCode.UI_CHANGED, ErrorCode.UI_CHANGED, None):
+        if code is None:
+            assert _account(db)["consecutive_failures"] == 2  # counted so far
         (claimed,) = _claim(db, now)
         _finish(db, claimed.id, now, code=code)
         now += 1

@@ -86,9 +86,11 @@ def test_patching_the_cron_or_timezone_recomputes_the_next_fire(db: Database) ->
     with db.raw_write() as conn:
         row = schedules.patch(conn, schedules.get(conn, sid), {"timezone": "America/New_York"}, T0)  # type: ignore[arg-type]
     assert row["next_fire_at"] == T0 + 2 * 3600  # 09:00 EST = 14:00 UTC today
+    assert schedule_row(db, sid)["next_fire_at"] == T0 + 2 * 3600  # and it is stored
     with db.raw_write() as conn:
         row = schedules.patch(conn, row, {"cron": "30 12 * * *"}, T0 + 1)
     assert row["next_fire_at"] == T0 + 5 * 3600 + 1800  # 12:30 EST = 17:30 UTC
+    assert schedule_row(db, sid)["next_fire_at"] == T0 + 5 * 3600 + 1800
     with db.raw_write() as conn:
         row = schedules.patch(conn, row, {"tags": ["x"]}, T0 + 2)
     assert row["next_fire_at"] == T0 + 5 * 3600 + 1800  # unchanged: timing did not change
@@ -125,6 +127,8 @@ def test_a_schedule_whose_account_is_gone_is_paused(db: Database) -> None:
     clock.value = T0 + 5
     assert _fire(db, clock) == 0
     assert schedule_row(db, sid)["active"] == 0
+    assert schedule_row(db, sid)["next_fire_at"] is None
+    assert fire_times(db, sid) == []
 
 
 def test_many_schedules_fire_in_batches(db: Database) -> None:

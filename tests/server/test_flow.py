@@ -77,6 +77,12 @@ def test_imported_cookie_visit_redirect_and_reuse_after_restart(
         )
         assert run["status"] == "completed", run
         assert run["result"]["final_url"] == sim.profile_url("rita-renamed")
+    # The session was saved; the imported cookie is dropped so that the next server can
+    # only act through that saved session.
+    with sqlite3.connect(sim_settings.data_dir / "openoutreach.db") as conn:
+        saved = conn.execute("SELECT storage_state_enc FROM accounts").fetchone()[0]
+        conn.execute("UPDATE accounts SET li_at_enc = NULL WHERE handle = 'demo'")
+    assert saved is not None
     # A new server process reuses the stored session: no new login at the simulator.
     with (
         LiveServer(create_app(sim_settings)) as live,
@@ -161,11 +167,14 @@ def test_weekly_limit_cools_down_connect_only(server: httpx.Client, sim: SimServ
     assert sim.invitations() == []
 
 
-def test_login_failures_set_the_account_status(server: httpx.Client, sim: SimServer) -> None:
+def test_login_failures_set_the_account_status(
+    server: httpx.Client, sim: SimServer, sim_settings: Settings
+) -> None:
     wrong = login(server, "wrong", username="demo@example.com", password="not-it")
     assert wrong["run"]["error_code"] == "AUTH_FAILED"
     assert wrong["account"]["status"] == "needs_login"
     assert "not-it" not in str(wrong)
+    assert [(e["account"], e["ok"]) for e in sim.logins()] == [("demo@example.com", False)]
     gated = login(
         server, "gated", username="checkpoint@example.com", password="checkpoint-password"
     )
@@ -176,6 +185,9 @@ def test_login_failures_set_the_account_status(server: httpx.Client, sim: SimSer
     again = server.post("/accounts/gated/login", params={"wait": 60}).json()
     assert again["run"]["error_code"] == "CHECKPOINT"
     assert len(sim.logins()) == before
+    with sqlite3.connect(sim_settings.data_dir / "openoutreach.db") as conn:
+        stored = dict(conn.execute("SELECT handle, status FROM accounts").fetchall())
+    assert stored == {"wrong": "needs_login", "gated": "checkpoint"}
 
 
 def test_checkpoint_code_answers_the_challenge_once(server: httpx.Client, sim: SimServer) -> None:
