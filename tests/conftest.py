@@ -10,6 +10,7 @@ import pytest
 
 from linkedin_sim import SimServer
 from openoutreach_server.config import Settings
+from openoutreach_server.db.engine import Database
 from openoutreach_server.main import create_app
 from tests.support.live import LiveServer
 
@@ -69,3 +70,11 @@ def sim(sim_server: SimServer) -> SimServer:
     """The simulator, reset to its seed data (and no faults) for this test."""
     sim_server.reset()
     return sim_server
+
+
+@pytest.fixture
+def database(settings: Settings) -> Database:
+    """The test's SQLite file with the schema created (no accounts)."""
+    db = Database(settings.db_url)
+    db.create_schema()
+    return db

@@ -20,9 +20,7 @@ from tests.queue.conftest import add_accounts, add_run, statuses
 
 
 @pytest.fixture
-def db(settings: Settings) -> Database:
-    database = Database(settings.db_url)
-    database.create_schema()
+def db(database: Database) -> Database:
     return database
 
 

@@ -55,9 +55,7 @@ def _events(log: Path) -> list[tuple[str, int, str, int, float]]:
 
 
 @pytest.fixture
-def db(settings: Settings) -> Database:
-    database = Database(settings.db_url)
-    database.create_schema()
+def db(database: Database) -> Database:
     return database
 
 

@@ -22,9 +22,7 @@ RULES = SafetySettings(warmup_days=0)
 
 
 @pytest.fixture
-def db(settings: Settings) -> Database:
-    database = Database(settings.db_url)
-    database.create_schema()
+def db(database: Database) -> Database:
     add_accounts(database, ["a"], now=T0 - 100 * DAY)
     return database
 

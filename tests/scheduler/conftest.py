@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from openoutreach_server import schedules
-from openoutreach_server.config import Settings
 from openoutreach_server.db.engine import Database
 from tests.queue.conftest import add_accounts
 
@@ -16,10 +15,8 @@ VISIT = {"type": "visit", "profile_url": PROFILE, "dwell_s": [2.0, 6.0], "scroll
 
 
 @pytest.fixture
-def db(settings: Settings) -> Database:
-    """The test database with its schema and an account `jane`."""
-    database = Database(settings.db_url)
-    database.create_schema()
+def db(database: Database) -> Database:
+    """The test database with an account `jane`."""
     add_accounts(database, ["jane"])
     return database
 

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from linkedin_sim import SimServer
-from tests.server.test_crash import ServeProcess
+from tests.support.serve import ServeProcess
 
 
 def _fires(data_dir: Path, schedule_id: int) -> list[float]:
