@@ -73,10 +73,6 @@ LOGIN_SUBMIT = Selector(
         'button:has-text("Sign in")',
     ),
 )
-LOGIN_ERROR = Selector(
-    "login error",
-    ("#error-for-password", "#error-for-username", 'form [role="alert"]', ".form__label--error"),
-)
 CHECKPOINT_PIN = Selector(
     "checkpoint PIN input",
     ('input[name="pin"]', "#input__email_verification_pin"),
@@ -183,10 +179,6 @@ SEND_WITH_NOTE = Selector(
         'button[aria-label="Send"]',
         'button.artdeco-button--primary:has-text("Send")',
     ),
-)
-DIALOG_DISMISS = Selector(
-    "dialog dismiss",
-    ('button[aria-label="Dismiss"]', "button.artdeco-modal__dismiss"),
 )
 EMAIL_REQUIRED = Selector(
     "email required",
@@ -398,7 +390,6 @@ POST_TEXT = Selector(
         ".feed-shared-text",
     ),
 )
-POST_LINK = Selector("post link", ('a[href*="/feed/update/urn:li:activity:"]',))
 
 # Reactions: the trigger (aria-pressed, label naming the reaction) and the hover menu.
 REACT_TRIGGER = Selector(
