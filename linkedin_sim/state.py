@@ -443,7 +443,11 @@ class SimState:
         """Accounts (without passwords or cookies), profiles and faults, for debugging."""
         with self._lock:
             accounts = [
-                {k: v for k, v in asdict(a).items() if k not in ("password", "li_at")}
+                {
+                    k: v
+                    for k, v in asdict(a).items()
+                    if k not in ("password", "li_at", "checkpoint_pin")
+                }
                 for a in self.accounts.values()
             ]
             return {

@@ -11,7 +11,7 @@ from loguru import logger
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
-from linkedin.browser.diagnostics import capture_failure, context_secrets
+from linkedin.browser.diagnostics import capture_failure, context_secrets, error_summary
 from linkedin.browser.login import (
     import_li_at,
     login_with_password,
@@ -100,7 +100,7 @@ class BrowserRunner:
                 artifacts = await self._capture(page, run.id, typed)
                 raise TouchpointError(
                     ErrorCode.UI_CHANGED,
-                    f"browser error: {str(exc).splitlines()[0]}",
+                    f"browser error: {error_summary(exc)}",
                     details={"artifacts": artifacts},
                 ) from exc
             except Exception as exc:

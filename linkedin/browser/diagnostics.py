@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -12,8 +13,19 @@ from playwright.async_api import BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
 
 REDACTED = "[REDACTED]"
+_URL_TAIL = re.compile(r"(https?://[^\s?#\"']*)[?#][^\s\"']*")
 # Shorter values (e.g. "1", "en") would match everywhere and say nothing about a session.
 _MIN_SECRET_LEN = 6
+
+
+def error_summary(exc: BaseException) -> str:
+    """The first line of an error, with every URL cut to its path: safe for a message.
+
+    Playwright's errors quote whole URLs and call logs, and query strings can carry
+    tokens; run errors are shown to clients and logged.
+    """
+    lines = str(exc).splitlines()
+    return _URL_TAIL.sub(r"\1", lines[0] if lines else type(exc).__name__)
 
 
 def secret_forms(values: Iterable[str]) -> list[str]:

@@ -13,6 +13,7 @@ from playwright.async_api import Frame, Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from linkedin import selectors as S
+from linkedin.browser.diagnostics import error_summary
 from linkedin.browser.page_state import PageState, detect
 from linkedin.selectors import first_present
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
@@ -64,7 +65,7 @@ async def goto(
             raise TouchpointError(ErrorCode.BROWSER_CRASHED, "the browser went away") from exc
         raise TouchpointError(
             ErrorCode.NAVIGATION_TIMEOUT,
-            f"navigation failed: {str(exc).splitlines()[0]}",
+            f"navigation failed: {error_summary(exc)}",
             retryable=True,
             details={"path": urlsplit(url).path},
         ) from exc

@@ -15,7 +15,7 @@ from loguru import logger
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
-from linkedin.browser.diagnostics import start_tracing
+from linkedin.browser.diagnostics import error_summary, start_tracing
 from linkedin.browser.launch import launch_chromium
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 
@@ -204,7 +204,8 @@ class BrowserPool:
                     slot = await self._new_slot(identity, await load_state())
                 except PlaywrightError as exc:
                     raise TouchpointError(
-                        ErrorCode.BROWSER_CRASHED, f"could not open a browser context: {exc}"
+                        ErrorCode.BROWSER_CRASHED,
+                        f"could not open a browser context: {error_summary(exc)}",
                     ) from exc
                 slot.epoch = epoch
                 self._slots[key] = slot

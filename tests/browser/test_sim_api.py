@@ -77,3 +77,11 @@ def test_invitation_endpoint_needs_csrf(client: httpx.Client, sim: SimServer) ->
     assert client.post(url, json=body, headers={"csrf-token": "ajax:1"}).status_code == 201
     assert client.post(url, json=body, headers={"csrf-token": "ajax:1"}).status_code == 409
     assert [i["note"] for i in client.get("/__sim/invitations").json()] == [" x\n"]
+
+
+def test_state_endpoint_shows_no_account_secret(client: httpx.Client) -> None:
+    state = client.get("/__sim/state").json()
+    text = str(state)
+    for secret in ("demo-password", "sim-li-at-demo", "123456"):
+        assert secret not in text
+    assert any(a.get("username") == "checkpoint@example.com" for a in state["accounts"])

@@ -36,3 +36,15 @@ def test_prune_deletes_old_artifacts_and_unlists_them(settings: Settings) -> Non
         listed = dict(conn.execute("SELECT id, artifacts FROM runs").fetchall())
     assert json.loads(listed[old]) == []
     assert json.loads(listed[recent]) == ["page.html"]
+
+
+def test_error_summary_keeps_the_first_line_and_only_url_paths() -> None:
+    from linkedin.browser.diagnostics import error_summary
+
+    raw = (
+        "Page.goto: net::ERR_CONNECTION_REFUSED at https://www.linkedin.com/in/x/?csrf=s3cr3t#f\n"
+        "Call log:\n  - navigating to https://proxy-user:pw@proxy/?token=abc"
+    )
+    summary = error_summary(Exception(raw))
+    assert summary == "Page.goto: net::ERR_CONNECTION_REFUSED at https://www.linkedin.com/in/x/"
+    assert "s3cr3t" not in summary and "pw@" not in summary
