@@ -10,8 +10,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from linkedin_sim.pages import layout
-from linkedin_sim.posts import EDITOR_JS, _guard, _sim, json_script
+from linkedin_sim.pages import json_script, layout
+from linkedin_sim.posts import EDITOR_JS, _guard, _sim
 from linkedin_sim.social import Thread
 from linkedin_sim.state import Account, Profile, SimState
 from linkedin_sim.voyager import csrf_ok

@@ -19,7 +19,6 @@ router = APIRouter()
 SENT_PATH = "/mynetwork/invitation-manager/sent/"
 # LinkedIn's page-instance header tells which page an action came from.
 PAGE_SENT = "urn:li:page:d_flagship3_people_invitations"
-PAGE_PROFILE = "urn:li:page:d_flagship3_profile_view_base"
 
 
 def _sim(request: Request) -> SimState:

@@ -39,8 +39,8 @@ textarea{width:100%;min-height:120px}
 """
 
 
-def _json_script(element_id: str, data: dict[str, Any]) -> str:
-    # "<" escaped so a name like "</script>" cannot end the block.
+def json_script(element_id: str, data: dict[str, Any]) -> str:
+    """Page data for the page's JavaScript ("<" escaped so nothing can close the block)."""
     payload = json.dumps(data).replace("<", "\\u003c")
     return f'<script type="application/json" id="{element_id}">{payload}</script>'
 
@@ -341,7 +341,7 @@ def profile_page(
 </div>
 <div class="artdeco-toasts_toasts" aria-live="polite"></div>"""
     script = (
-        _json_script("sim-config", config)
+        json_script("sim-config", config)
         + f"<script>{PROFILE_JS}</script><script>{NETWORK_JS}</script>"
     )
     return layout(f"{profile.name} | LinkedIn", body, account=account, script=script)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from html import escape
 from importlib import resources
 from typing import Any
@@ -12,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from linkedin_sim.pages import layout
+from linkedin_sim.pages import json_script, layout
 from linkedin_sim.social import REACTIONS, SimPost, age_days, age_words
 from linkedin_sim.state import Account, SimState
 from linkedin_sim.voyager import csrf_ok
@@ -59,12 +58,6 @@ def _guard(request: Request) -> Account | Response:
         token = sim.start_challenge(account.username)
         return Response(status_code=302, headers={"location": f"/checkpoint/challenge/{token}/"})
     return account
-
-
-def json_script(element_id: str, data: dict[str, Any]) -> str:
-    """Page data for the page's JavaScript ("<" escaped so nothing can close the block)."""
-    payload = json.dumps(data).replace("<", "\\u003c")
-    return f'<script type="application/json" id="{element_id}">{payload}</script>'
 
 
 def post_html(post: SimPost, sim: SimState) -> str:

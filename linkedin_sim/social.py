@@ -11,9 +11,8 @@ import secrets
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
-ReactionType = Literal["LIKE", "CELEBRATE", "SUPPORT", "LOVE", "INSIGHTFUL", "FUNNY"]
 REACTIONS: dict[str, str] = {
     "LIKE": "Like",
     "CELEBRATE": "Celebrate",

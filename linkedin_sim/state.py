@@ -16,17 +16,6 @@ Placement = Literal["top_card", "more_menu"]
 InviteFlow = Literal["dialog", "gate", "instant"]
 FaultAction = Literal["rate_limit", "checkpoint", "session_expired", "server_error", "restricted"]
 
-RELATIONSHIPS: tuple[str, ...] = ("not_connected", "pending", "connected", "incoming")
-PLACEMENTS: tuple[str, ...] = ("top_card", "more_menu")
-INVITE_FLOWS: tuple[str, ...] = ("dialog", "gate", "instant")
-FAULT_ACTIONS: tuple[str, ...] = (
-    "rate_limit",
-    "checkpoint",
-    "session_expired",
-    "server_error",
-    "restricted",
-)
-
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()

@@ -17,6 +17,7 @@ from linkedin.browser.navigation import (
     wait_unless_blocked,
 )
 from linkedin.browser.pace import Pace
+from linkedin.touchpoints.editor import click
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 from linkedin.touchpoints.models import ConnectInput, ConnectResult
 from linkedin.touchpoints.profile_page import ProfilePage, open_profile, read_degree
@@ -24,7 +25,6 @@ from linkedin.touchpoints.profile_page import ProfilePage, open_profile, read_de
 ACTIONS_TIMEOUT_MS = 10_000
 MENU_TIMEOUT_MS = 5_000
 DIALOG_TIMEOUT_MS = 10_000
-CLICK_TIMEOUT_MS = 10_000
 VERIFY_TIMEOUT_MS = 15_000
 
 
@@ -42,16 +42,6 @@ async def wait_any(locators: dict[str, Locator], timeout_ms: int) -> str | None:
         if await locators[key].filter(visible=True).count() > 0:
             return key
     return None
-
-
-async def click_control(locator: Locator, what: str) -> None:
-    """Click a control; raise UI_CHANGED (not a bare timeout) if it never becomes clickable."""
-    # A control that never becomes clickable (disabled, covered) means the UI is not what
-    # this code expects: report it with a code instead of a bare Playwright timeout.
-    try:
-        await locator.click(timeout=CLICK_TIMEOUT_MS)
-    except PlaywrightTimeoutError as exc:
-        raise TouchpointError(ErrorCode.UI_CHANGED, f"could not click {what}") from exc
 
 
 def _result(
@@ -106,7 +96,7 @@ async def _find_connect(page: Page, profile: ProfilePage) -> tuple[str, Locator 
     more = await S.first_present(card, S.MORE_IN_CARD)
     if more is None:
         raise TouchpointError(ErrorCode.UI_CHANGED, "no Connect and no More button in the top card")
-    await click_control(more, "More actions")
+    await click(more, "More actions")
     found = await wait_any(
         {
             "connect": S.any_of(page, S.CONNECT_IN_MENU, name=name),
@@ -168,7 +158,7 @@ async def _fill_note(page: Page, dialog: Locator, note: str, pace: Pace) -> Loca
         if add is None:
             raise TouchpointError(ErrorCode.UI_CHANGED, "no 'Add a note' button in the dialog")
         await pace.pause()
-        await click_control(add, "Add a note")
+        await click(add, "Add a note")
     # The note box may open in the same dialog or in a new one (2026 gate dialog).
     dialogs = S.any_of(page, S.DIALOG)
     found = await wait_any(
@@ -253,7 +243,7 @@ async def connect(
                 await _close_menu(page)
             return _result(profile, "would_send", note_sent=note is not None, dry_run=True)
         await pace.pause()
-        await click_control(button, "Connect")
+        await click(button, "Connect")
         # LinkedIn may answer a click by sending the tab to a checkpoint or restriction page.
         outcome = await wait_unless_blocked(
             page, wait_any(_outcomes(page, profile), DIALOG_TIMEOUT_MS)
@@ -270,7 +260,7 @@ async def connect(
             dialog = await _fill_note(page, dialog, note, pace)
         send = await _send_button(dialog, with_note=note is not None)
         await pace.pause()
-        await click_control(send, "Send")
+        await click(send, "Send")
         outcomes = _outcomes(page, profile)
         for transient in ("dialog", "note", "upsell"):
             outcomes.pop(transient)

@@ -13,7 +13,8 @@ from playwright.async_api import Page
 
 from linkedin import selectors as S
 from linkedin.browser.navigation import overlays_dismissed, raise_if_blocked
-from linkedin.touchpoints.connect import MENU_TIMEOUT_MS, click_control, wait_any
+from linkedin.touchpoints.connect import MENU_TIMEOUT_MS, wait_any
+from linkedin.touchpoints.editor import click
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 from linkedin.touchpoints.models import ConnectionStatusInput, ConnectionStatusResult, Degree
 from linkedin.touchpoints.profile_page import ProfilePage, open_profile, read_degree
@@ -29,7 +30,7 @@ async def _in_more_menu(page: Page, profile: ProfilePage) -> str | None:
     if more is None:
         return None
     name = profile.name
-    await click_control(more, "More actions")
+    await click(more, "More actions")
     found = await wait_any(
         {
             "connect": S.any_of(page, S.CONNECT_IN_MENU, name=name),

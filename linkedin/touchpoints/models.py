@@ -514,17 +514,3 @@ class RecentPostsResult(BaseModel):
 
     public_identifier: str
     posts: list[Post]
-
-
-TouchpointResult = (
-    EnrichResult
-    | VisitResult
-    | ConnectionStatusResult
-    | ConnectResult
-    | WithdrawResult
-    | MessageResult
-    | ReactResult
-    | CommentResult
-    | InmailResult
-    | RecentPostsResult
-)

@@ -17,8 +17,9 @@ from linkedin.browser.navigation import (
     wait_unless_blocked,
 )
 from linkedin.browser.pace import Pace
-from linkedin.touchpoints.connect import DIALOG_TIMEOUT_MS, VERIFY_TIMEOUT_MS, click_control
+from linkedin.touchpoints.connect import DIALOG_TIMEOUT_MS, VERIFY_TIMEOUT_MS
 from linkedin.touchpoints.connection_status import read_status
+from linkedin.touchpoints.editor import click
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 from linkedin.touchpoints.models import WithdrawInput, WithdrawResult
 from linkedin.touchpoints.profile_page import open_profile
@@ -79,7 +80,7 @@ async def _confirm(page: Page, pace: Pace, dry_run: bool) -> bool:
         await page.keyboard.press("Escape")
         return False
     await pace.pause()
-    await click_control(button, "Withdraw")
+    await click(button, "Withdraw")
     return True
 
 
@@ -87,7 +88,7 @@ async def _via_profile(
     page: Page, pending: Locator, verify: Locator, pace: Pace, dry_run: bool
 ) -> bool:
     await pace.pause()
-    await click_control(pending, "Pending")
+    await click(pending, "Pending")
     if not await _confirm(page, pace, dry_run):
         return False
     await _gone(page, verify, "the Pending control")
@@ -112,7 +113,7 @@ async def _via_sent_page(
         raise TouchpointError(ErrorCode.UI_CHANGED, "no Withdraw button on the invitation")
     await pace.pause()
     async with overlays_dismissed(page):
-        await click_control(button, "Withdraw")
+        await click(button, "Withdraw")
         if not await _confirm(page, pace, dry_run):
             return False
     await _gone(page, S.any_of(page, S.SENT_INVITATION, public_id=public_id), "the invitation")
