@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -12,7 +13,10 @@ from sqlalchemy import select
 from linkedin.browser.pool import Identity
 from openoutreach_server import queue, safety
 from openoutreach_server.api.problems import ApiError
+from openoutreach_server.artifacts import ArtifactStore
 from openoutreach_server.context import ServerContext
+from openoutreach_server.crypto import SecretBox
+from openoutreach_server.db.engine import Database
 from openoutreach_server.db.models import Account
 from openoutreach_server.schemas import (
     AccountCreate,
@@ -23,7 +27,6 @@ from openoutreach_server.schemas import (
     WindowUsageOut,
     to_datetime,
 )
-from openoutreach_server.secrets import SecretBox
 
 # Common desktop sizes; one is drawn per account and kept for all its sessions.
 _VIEWPORTS = ((1366, 768), (1440, 900), (1536, 864), (1600, 900), (1920, 1080))
@@ -33,10 +36,12 @@ _VIEWPORTS = ((1366, 768), (1440, 900), (1536, 864), (1600, 900), (1920, 1080))
 class AccountSecrets:
     """Decrypted credentials of one account, for the browser runner only."""
 
+    uid: str
     username: str | None
-    password: str | None
-    li_at: str | None
-    sealed_state: bytes | None
+    # Hidden from repr: a traceback or a debug line must never print them.
+    password: str | None = field(repr=False)
+    li_at: str | None = field(repr=False)
+    sealed_state: bytes | None = field(repr=False)
     identity: Identity
     status: str
     checkpoint_path: str | None = None
@@ -74,11 +79,18 @@ def to_out(account: Account) -> AccountOut:
     )
 
 
-def _apply(ctx: ServerContext, account: Account, fields: AccountCreate | AccountPatch) -> None:
+def _apply(
+    ctx: ServerContext, account: Account, fields: AccountCreate | AccountPatch, *, new: bool
+) -> None:
     given = fields.model_fields_set
     box = ctx.box
     if "display_name" in given:
         account.display_name = fields.display_name
+    if {"username", "password"} & given and not new:
+        # Other credentials: whatever session is stored belongs to the old ones.
+        account.li_at_enc = None
+        account.storage_state_enc = None
+        account.session_epoch = (account.session_epoch or 0) + 1
     if "username" in given:
         account.username = fields.username
     if "password" in given:
@@ -122,6 +134,7 @@ def create(ctx: ServerContext, body: AccountCreate) -> AccountOut:
         timezone = body.timezone or "UTC"
         account = Account(
             handle=body.handle,
+            uid=secrets.token_hex(16),
             timezone=timezone,
             identity=new_identity(timezone),
             status="needs_login",
@@ -129,7 +142,7 @@ def create(ctx: ServerContext, body: AccountCreate) -> AccountOut:
             created_at=now,
             updated_at=now,
         )
-        _apply(ctx, account, body)
+        _apply(ctx, account, body, new=True)
         s.add(account)
         s.flush()
         return to_out(account)
@@ -156,7 +169,7 @@ def patch(ctx: ServerContext, handle: str, body: AccountPatch) -> AccountOut:
         account = s.get(Account, handle)
         if account is None:
             raise ApiError(404, "Not found", f"no account {handle!r}")
-        _apply(ctx, account, body)
+        _apply(ctx, account, body, new=False)
         credentials = {"li_at", "storage_state", "password", "username"}
         if credentials & body.model_fields_set and account.status in ("active", "needs_login"):
             account.status = "needs_login"
@@ -166,7 +179,11 @@ def patch(ctx: ServerContext, handle: str, body: AccountPatch) -> AccountOut:
 
 
 def delete(ctx: ServerContext, handle: str) -> int:
-    """Delete an account and cancel its pending runs; refused while one of its runs is running."""
+    """Delete an account, cancel its pending runs and delete its runs' artifacts.
+
+    Refused while one of its runs is running. Its past runs are kept (without artifacts:
+    screenshots and pages of its session). Workers are told to close its browser context.
+    """
     now = ctx.clock.now()
     with ctx.db.raw_write() as conn:
         if conn.execute("SELECT 1 FROM accounts WHERE handle = ?", (handle,)).fetchone() is None:
@@ -180,7 +197,18 @@ def delete(ctx: ServerContext, handle: str) -> int:
             )
         canceled = queue.cancel_pending_for_account(conn, handle, now, "account deleted")
         conn.execute("DELETE FROM accounts WHERE handle = ?", (handle,))
-        return canceled
+        with_artifacts = [
+            row[0]
+            for row in conn.execute(
+                "SELECT id FROM runs WHERE handle = ? AND artifacts != '[]'", (handle,)
+            )
+        ]
+        conn.execute("UPDATE runs SET artifacts = '[]' WHERE handle = ?", (handle,))
+    store = ArtifactStore(ctx.settings.artifacts_dir)
+    for run_id in with_artifacts:
+        store.remove(run_id)
+    ctx.accounts_changed()
+    return canceled
 
 
 def set_paused(ctx: ServerContext, handle: str, paused: bool, reason: str | None) -> AccountOut:
@@ -204,13 +232,25 @@ def set_paused(ctx: ServerContext, handle: str, paused: bool, reason: str | None
     return out
 
 
+def any_sealed_secret(db: Database) -> bytes | None:
+    """One sealed value from the accounts table, to check the key against at start."""
+    with db.raw_read() as conn:
+        row = conn.execute(
+            "SELECT coalesce(password_enc, li_at_enc, storage_state_enc, proxy_enc, pin_enc)"
+            " FROM accounts WHERE coalesce(password_enc, li_at_enc, storage_state_enc,"
+            " proxy_enc, pin_enc) IS NOT NULL LIMIT 1"
+        ).fetchone()
+    return None if row is None else bytes(row[0])
+
+
 def load_secrets(ctx: ServerContext, handle: str) -> AccountSecrets:
     """Decrypt what the browser needs to act as this account (the session state lazily)."""
     # Plain SQL: this runs before every run, on its critical path.
     with ctx.db.raw_read() as conn:
         row = conn.execute(
-            "SELECT username, password_enc, li_at_enc, storage_state_enc, proxy_enc, timezone,"
-            " identity, status, checkpoint_path, session_epoch FROM accounts WHERE handle = ?",
+            "SELECT uid, username, password_enc, li_at_enc, storage_state_enc, proxy_enc,"
+            " timezone, identity, status, checkpoint_path, session_epoch"
+            " FROM accounts WHERE handle = ?",
             (handle,),
         ).fetchone()
     if row is None:
@@ -226,6 +266,7 @@ def load_secrets(ctx: ServerContext, handle: str) -> AccountSecrets:
         proxy=box.open(row["proxy_enc"]) if row["proxy_enc"] else None,
     )
     return AccountSecrets(
+        uid=row["uid"],
         username=row["username"],
         password=box.open(row["password_enc"]) if row["password_enc"] else None,
         li_at=box.open(row["li_at_enc"]) if row["li_at_enc"] else None,
@@ -238,16 +279,18 @@ def load_secrets(ctx: ServerContext, handle: str) -> AccountSecrets:
 
 
 def save_storage_state(
-    ctx: ServerContext, handle: str, state: dict[str, Any], *, epoch: int, replace: bool = False
+    ctx: ServerContext, uid: str, state: dict[str, Any], *, epoch: int, replace: bool = False
 ) -> int:
     """Seal and store the browser's cookies and local storage after a run.
 
-    A save from a context of an older epoch is dropped (the session was replaced since);
-    `replace` starts a new epoch (a session made outside the executor). Returns the epoch.
+    Keyed by the account's immutable uid: a context of a deleted account never writes into
+    a new account that took its handle. A save from a context of an older epoch is dropped
+    (the session was replaced since); `replace` starts a new epoch (a session made outside
+    the executor). Returns the epoch.
     """
     sealed = ctx.box.seal_json(state)
     with ctx.db.write() as s:
-        account = s.get(Account, handle)
+        account = s.scalars(select(Account).where(Account.uid == uid)).first()
         if account is None:
             return epoch
         current = account.session_epoch or 0
@@ -257,6 +300,15 @@ def save_storage_state(
         if replace:
             account.session_epoch = current + 1
         return account.session_epoch
+
+
+def session_epochs(ctx: ServerContext) -> dict[str, int]:
+    """uid -> session epoch of every account: which warm browser contexts are still valid."""
+    with ctx.db.raw_read() as conn:
+        return {
+            row[0]: row[1] or 0
+            for row in conn.execute("SELECT uid, session_epoch FROM accounts WHERE uid IS NOT NULL")
+        }
 
 
 def store_pin(ctx: ServerContext, handle: str, code: str) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from pathlib import Path
+
+from loguru import logger
 
 from openoutreach_server.db.engine import Database
 
@@ -22,18 +25,39 @@ def attached_artifacts(exc: BaseException) -> list[str]:
     return list(getattr(exc, _ATTR, []))
 
 
+# A failure's screenshot, HTML and trace are a few MB at most; past this something is wrong
+# (an endless page, a trace of a runaway loop) and the disk must not pay for it.
+DEFAULT_MAX_BYTES = 25 * 1024 * 1024
+
+
 class ArtifactStore:
-    """Writes a run's artifacts and returns the names the API lists."""
+    """Writes a run's artifacts (private files, size-capped) and returns the names listed."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.root = root
+        self.max_bytes = max_bytes
 
-    def write(self, run_id: int, name: str, data: bytes) -> str:
-        """Store one artifact; returns its name."""
+    def write(self, run_id: int, name: str, data: bytes) -> str | None:
+        """Store one artifact (mode 0600); returns its name, or None if it was too large."""
+        if len(data) > self.max_bytes:
+            logger.warning(
+                "artifact {} of run {} not kept: {} bytes is over the {} byte cap",
+                name,
+                run_id,
+                len(data),
+                self.max_bytes,
+            )
+            return None
         folder = self.root / str(run_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         return name
+
+    def remove(self, run_id: int) -> None:
+        """Delete every artifact of one run."""
+        shutil.rmtree(self.root / str(run_id), ignore_errors=True)
 
     def prune(self, db: Database, older_than_days: float, now: float | None = None) -> int:
         """Delete artifact folders older than the retention; the runs stop listing them."""

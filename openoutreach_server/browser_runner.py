@@ -31,7 +31,7 @@ from openoutreach_server.context import ServerContext
 
 
 def session_callbacks(
-    ctx: ServerContext, handle: str, secrets: accounts.AccountSecrets, *, replace: bool = False
+    ctx: ServerContext, secrets: accounts.AccountSecrets, *, replace: bool = False
 ) -> tuple[StateLoader, StateSaver]:
     """The pool's callbacks that load and save the account's sealed session state.
 
@@ -46,7 +46,7 @@ def session_callbacks(
         await asyncio.to_thread(
             accounts.save_storage_state,
             ctx,
-            handle,
+            secrets.uid,
             state,
             epoch=secrets.session_epoch,
             replace=replace,
@@ -64,7 +64,7 @@ class BrowserRunner:
         self.ctx = ctx
         self.pool = pool
         self.rng = rng or random.Random()
-        self.artifacts = ArtifactStore(ctx.settings.artifacts_dir)
+        self.artifacts = ArtifactStore(ctx.settings.artifacts_dir, ctx.settings.artifact_max_bytes)
 
     async def __call__(self, run: queue.Claimed) -> dict[str, Any]:
         """Execute the run; failures carry their (scrubbed) artifacts."""
@@ -72,9 +72,10 @@ class BrowserRunner:
         base_url = self.ctx.settings.linkedin_base_url
         pace = Pace(self.ctx.settings.pace, self.rng)
 
-        load, save = session_callbacks(self.ctx, run.handle, secrets)
+        load, save = session_callbacks(self.ctx, secrets)
+        # Keyed by the account's immutable uid, never its handle (which can be reused).
         async with self.pool.session(
-            run.handle,
+            secrets.uid,
             identity=secrets.identity,
             load_state=load,
             save_state=save,
@@ -107,6 +108,11 @@ class BrowserRunner:
                 attach_artifacts(exc, await self._capture(page, run.id, typed))
                 raise
             return result
+
+    async def sync_sessions(self) -> int:
+        """Close warm contexts of deleted accounts or of replaced sessions; returns how many."""
+        valid = await asyncio.to_thread(accounts.session_epochs, self.ctx)
+        return await self.pool.retain(valid)
 
     async def _login(
         self,
@@ -188,7 +194,8 @@ class BrowserRunner:
             trace = await asyncio.to_thread(trace_tmp.read_bytes)
             await asyncio.to_thread(trace_tmp.unlink, missing_ok=True)
         capture = await capture_failure(page, trace, known)
-        return [
+        kept = [
             await asyncio.to_thread(self.artifacts.write, run_id, name, data)
             for name, data in capture.files.items()
         ]
+        return [name for name in kept if name]

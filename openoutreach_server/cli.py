@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 import uvicorn
+from loguru import logger
 
 from openoutreach_server.config import Settings
 from openoutreach_server.logs import configure_logging
@@ -39,6 +39,13 @@ def serve(
     settings = _settings(host=host, port=port, data_dir=data_dir)
     configure_logging(settings)
     api = create_app(settings, worker=not no_worker)
+    logger.info(
+        "data dir {}; API on http://{}:{}{}",
+        settings.data_dir.resolve(),
+        settings.host,
+        settings.port,
+        "" if no_worker else " (with a worker)",
+    )
     uvicorn.run(
         api,
         host=settings.host,
@@ -60,13 +67,31 @@ def worker(data_dir: DataDir = None) -> None:
 
 
 @app.command("api-key")
-def api_key(data_dir: DataDir = None) -> None:
-    """Print the API key clients must send as X-API-Key (generating it if needed)."""
-    from openoutreach_server.secrets import load_or_create_api_keys
+def api_key(
+    data_dir: DataDir = None,
+    create: Annotated[
+        bool, typer.Option("--create", help="Make a key even where no database exists yet.")
+    ] = False,
+) -> None:
+    """Print the API key clients must send as X-API-Key (the server makes it on first start)."""
+    from openoutreach_server.crypto import load_api_keys, load_or_create_api_keys
+    from openoutreach_server.datadir import secure_data_dir
 
     settings = _settings(data_dir=data_dir)
     configured = settings.api_keys.get_secret_value() if settings.api_keys else None
-    keys, _ = load_or_create_api_keys(settings.data_dir, configured)
+    keys = load_api_keys(settings.data_dir, configured)
+    if not keys:
+        where = settings.data_dir.resolve()
+        if not (create or settings.database_url or (where / "openoutreach.db").exists()):
+            # A key minted in the wrong directory would only ever get 401s.
+            typer.echo(
+                f"no openoutreach-server data in {where}: run this where the server runs"
+                " (or set OO_DATA_DIR / --data-dir), or pass --create to make a key here",
+                err=True,
+            )
+            raise typer.Exit(2)
+        secure_data_dir(settings.data_dir)
+        keys, _ = load_or_create_api_keys(settings.data_dir, configured)
     for key in keys:
         typer.echo(key)
 
@@ -82,7 +107,7 @@ def login(
 ) -> None:
     """Open the account in a visible browser; once you reach the feed, the session is saved."""
     from openoutreach_server.interactive import NoDisplay, interactive_login
-    from openoutreach_server.main import build_context
+    from openoutreach_server.runtime import build_context
 
     settings = _settings(data_dir=data_dir)
     configure_logging(settings)
@@ -109,10 +134,3 @@ def sim(
 
     typer.echo(f"LinkedIn simulator on http://{host}:{port} (set OO_LINKEDIN_BASE_URL to it)")
     serve_sim(host, port)
-
-
-def install_stop_signals(stop: asyncio.Event) -> None:
-    """SIGTERM and SIGINT ask for a graceful stop."""
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)

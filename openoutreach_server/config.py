@@ -33,7 +33,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=1, le=65535)
+    docs: bool = Field(default=True, description="Serve /docs and /openapi.json (need the key).")
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Larger request bodies are refused with 413."
+    )
 
     lease_s: float = Field(default=60.0, gt=0, description="A running run's lease; renewed.")
     session_idle_ttl_s: float = Field(default=600.0, gt=0)
@@ -68,6 +72,9 @@ class Settings(BaseSettings):
         )
 
     artifact_retention_days: float = Field(default=14.0, gt=0)
+    artifact_max_bytes: int = Field(
+        default=25 * 1024 * 1024, ge=1024, description="A larger artifact is not kept."
+    )
     schedule_grace_s: float = Field(
         default=600.0, ge=0, description="A fire missed by more than this is skipped, not run."
     )

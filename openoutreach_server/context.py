@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from openoutreach_server.clock import Clock
 from openoutreach_server.config import Settings
+from openoutreach_server.crypto import SecretBox
 from openoutreach_server.db.engine import Database
 from openoutreach_server.safety import SafetySettings
-from openoutreach_server.secrets import SecretBox
-from openoutreach_server.wake import poke_all
+from openoutreach_server.wake import ACCOUNTS, poke_all
 
 if TYPE_CHECKING:
     from openoutreach_server.executor import Executor
@@ -42,6 +42,15 @@ class ServerContext:
             self.executor.wake()
             own = self.executor.wake_path  # already woken directly: no datagram to itself
         poke_all(self.settings.wake_dir, skip=own)
+
+    def accounts_changed(self) -> None:
+        """Tell workers (this process's and others') that accounts or sessions changed, so
+        they close browser contexts of deleted accounts and replaced sessions."""
+        own = None
+        if self.executor is not None:
+            self.executor.accounts_changed()
+            own = self.executor.wake_path
+        poke_all(self.settings.wake_dir, skip=own, payload=ACCOUNTS)
 
     def schedules_changed(self) -> None:
         """Tell schedule pollers (this process's and others') to re-read next fire times."""

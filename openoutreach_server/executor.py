@@ -75,6 +75,9 @@ class Executor:
         # SQLite work runs off the event loop, on one thread: calls stay serial per process.
         self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oo-db")
         self.idle = asyncio.Event()
+        # Called when accounts or sessions changed (BrowserRunner.sync_sessions).
+        self.on_accounts_changed: Callable[[], Awaitable[Any]] | None = None
+        self._side_tasks: set[asyncio.Future[Any]] = set()
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -92,6 +95,22 @@ class Executor:
         else:
             self._loop.call_soon_threadsafe(self._wake.set)
 
+    def accounts_changed(self) -> None:
+        """Accounts were deleted or their sessions replaced: let the runner drop contexts."""
+        if self.on_accounts_changed is None or self._loop is None:
+            return
+
+        def spawn() -> None:
+            assert self.on_accounts_changed is not None
+            task = asyncio.ensure_future(self.on_accounts_changed())
+            self._side_tasks.add(task)
+            task.add_done_callback(self._side_tasks.discard)
+
+        if threading.get_ident() == self._loop_thread:
+            spawn()
+        else:
+            self._loop.call_soon_threadsafe(spawn)
+
     async def start(self) -> None:
         """Recover abandoned runs, then start claiming."""
         self._loop = asyncio.get_running_loop()
@@ -99,7 +118,7 @@ class Executor:
         reaped = await self._db(queue.reap_expired, self.db, self.clock.now())
         for run_id, status in reaped:
             logger.bind(run_id=run_id).warning("recovered abandoned run as {}", status)
-        self._listener.start(self._wake)
+        self._listener.start(self._wake, self.accounts_changed)
         self._loop_task = asyncio.create_task(self._run_loop(), name="oo-executor")
         self._heartbeat_task = asyncio.create_task(self._heartbeats(), name="oo-heartbeat")
         if self._artifacts is not None:
@@ -248,7 +267,8 @@ class Executor:
             names = attached_artifacts(exc)
             if self._artifacts is not None:
                 trace = traceback.format_exc().encode()
-                names.append(self._artifacts.write(run.id, "traceback.txt", trace))
+                kept = self._artifacts.write(run.id, "traceback.txt", trace)
+                names += [kept] if kept else []
             message = f"unexpected error: {type(exc).__name__}: {exc}"
             outcome = queue.Outcome(run.id, None, ErrorCode.INTERNAL_ERROR, message, False, names)
         self._tasks.pop(run.id, None)

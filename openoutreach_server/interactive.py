@@ -18,7 +18,7 @@ from linkedin.touchpoints.errors import ErrorCode
 from openoutreach_server import accounts, queue
 from openoutreach_server.browser_runner import session_callbacks
 from openoutreach_server.context import ServerContext
-from openoutreach_server.main import make_pool
+from openoutreach_server.runtime import make_pool
 
 PageHook = Callable[[Page], Awaitable[None]]
 
@@ -82,9 +82,9 @@ async def interactive_login(
     outcome: queue.Outcome
     try:
         # A new epoch: warm contexts in running workers must not reuse the old session.
-        load, save = session_callbacks(ctx, handle, secrets, replace=True)
+        load, save = session_callbacks(ctx, secrets, replace=True)
         async with pool.session(
-            handle, identity=secrets.identity, load_state=load, save_state=save
+            secrets.uid, identity=secrets.identity, load_state=load, save_state=save
         ) as page:
             if secrets.li_at and secrets.sealed_state is None:
                 await import_li_at(page.context, base_url, secrets.li_at)

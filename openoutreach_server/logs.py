@@ -25,10 +25,29 @@ def _patch(record: Any) -> None:
 
 
 def configure_logging(settings: Settings) -> None:
-    """Route loguru to stderr in the configured format and level."""
+    """Route loguru to stderr in the configured format and level.
+
+    Tracebacks never show variable values (`diagnose=False`): a local variable can be a
+    password, a session cookie or a decrypted storage state.
+    """
+    global _configured
+    _configured = True
     logger.remove()
     logger.configure(patcher=_patch)
     if settings.log_json:
-        logger.add(sys.stderr, level=settings.log_level, serialize=True)
+        logger.add(
+            sys.stderr, level=settings.log_level, serialize=True, diagnose=False, backtrace=False
+        )
     else:
-        logger.add(sys.stderr, level=settings.log_level, format=_FORMAT)
+        logger.add(
+            sys.stderr, level=settings.log_level, format=_FORMAT, diagnose=False, backtrace=False
+        )
+
+
+_configured = False
+
+
+def ensure_logging(settings: Settings) -> None:
+    """Configure logging once per process unless the CLI already did (embedded use, tests)."""
+    if not _configured:
+        configure_logging(settings)

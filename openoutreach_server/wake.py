@@ -12,6 +12,7 @@ import contextlib
 import os
 import socket
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from loguru import logger
@@ -44,7 +45,12 @@ class _Sockets:
 _SOCKETS = _Sockets()
 
 
-def poke_all(wake_dir: Path, skip: Path | None = None) -> int:
+# What a datagram says: runs may be claimable, or accounts changed (deleted, new session).
+RUNS = b"!"
+ACCOUNTS = b"a"
+
+
+def poke_all(wake_dir: Path, skip: Path | None = None, payload: bytes = RUNS) -> int:
     """Send a wake-up byte to every worker socket; remove sockets nobody listens on."""
     sent = 0
     with _SOCKETS.lock:
@@ -52,7 +58,7 @@ def poke_all(wake_dir: Path, skip: Path | None = None) -> int:
             if skip and path == str(skip):
                 continue
             try:
-                _SOCKETS.sender.sendto(b"!", path)
+                _SOCKETS.sender.sendto(payload, path)
                 sent += 1
             except (ConnectionRefusedError, FileNotFoundError):
                 with contextlib.suppress(OSError):
@@ -71,8 +77,11 @@ class WakeListener:
         self.path = wake_dir / f"{name}.sock"
         self._sock: socket.socket | None = None
 
-    def start(self, on_wake: asyncio.Event) -> None:
-        """Bind the socket and register it with the running loop."""
+    def start(self, on_wake: asyncio.Event, on_accounts: Callable[[], None] | None = None) -> None:
+        """Bind the socket and register it with the running loop.
+
+        Any datagram sets `on_wake`; one saying ACCOUNTS also calls `on_accounts`.
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
@@ -82,9 +91,12 @@ class WakeListener:
         self._sock = sock
 
         def _readable() -> None:
+            received = b""
             with contextlib.suppress(BlockingIOError):
-                while sock.recv(64):
-                    pass
+                while chunk := sock.recv(64):
+                    received += chunk
+            if on_accounts is not None and ACCOUNTS in received:
+                on_accounts()
             on_wake.set()
 
         asyncio.get_running_loop().add_reader(sock.fileno(), _readable)

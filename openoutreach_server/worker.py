@@ -3,47 +3,34 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 
 from loguru import logger
 
-from openoutreach_server.artifacts import ArtifactStore
 from openoutreach_server.clock import Clock
 from openoutreach_server.config import Settings
-from openoutreach_server.executor import Executor, RunFn
-from openoutreach_server.main import build_context, make_pool
-from openoutreach_server.scheduler import Scheduler
+from openoutreach_server.executor import RunFn
+from openoutreach_server.runtime import WorkerRuntime, build_context
+
+
+def install_stop_signals(stop: asyncio.Event) -> None:
+    """SIGTERM and SIGINT ask for a graceful stop."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
 
 
 async def run_worker(
     settings: Settings, *, run_fn: RunFn | None = None, clock: Clock | None = None
 ) -> None:
     """Run the executor and poller until SIGTERM/SIGINT; in-flight runs get the grace period."""
-    from openoutreach_server.cli import install_stop_signals
-
     ctx = build_context(settings, clock)
-    pool = None
-    if run_fn is None:
-        from openoutreach_server.browser_runner import BrowserRunner
-
-        pool = make_pool(settings)
-        run_fn = BrowserRunner(ctx, pool)
-    executor = Executor(
-        ctx.db,
-        settings,
-        run_fn,
-        clock=ctx.clock,
-        artifacts=ArtifactStore(settings.artifacts_dir),
-    )
-    ctx.executor = executor
+    logger.info("data dir {}; worker started", settings.data_dir.resolve())
+    runtime = WorkerRuntime(ctx, run_fn)
     stop = asyncio.Event()
     install_stop_signals(stop)
-    await executor.start()
-    ctx.scheduler = Scheduler(ctx.db, settings, clock=ctx.clock, notify=ctx.notify)
-    await ctx.scheduler.start()
+    await runtime.start()
     await stop.wait()
     logger.info("stop requested")
-    await ctx.scheduler.stop()
-    await executor.stop()
-    if pool is not None:
-        await pool.close()
+    await runtime.stop()
     ctx.db.dispose()

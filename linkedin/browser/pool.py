@@ -31,7 +31,7 @@ class Identity:
     viewport: tuple[int, int] = (1366, 768)
     locale: str = "en-US"
     timezone_id: str = "UTC"
-    proxy: str | None = None
+    proxy: str | None = field(default=None, repr=False)  # may carry credentials
 
 
 @dataclass
@@ -43,6 +43,7 @@ class _Slot:
     chunk_open: bool = False
     runs: int = 0
     busy: bool = False
+    doomed: bool = False  # close (without saving) after the current use
     last_used: float = field(default_factory=time.monotonic)
 
 
@@ -260,6 +261,9 @@ class BrowserPool:
         if not self.is_connected() or slot.page.is_closed():
             self._slots.pop(key, None)
             return
+        if slot.doomed:
+            await self._close_slot(key, slot)  # its account or session is gone: no save
+            return
         # Long-lived contexts leak memory: recycle after N runs (state is saved on close).
         if slot.runs >= self.recycle_after:
             await self._close_slot(key, slot, save_state)
@@ -311,6 +315,20 @@ class BrowserPool:
         for key, slot in expired:
             await self._close_slot(key, slot)
         return len(expired)
+
+    async def retain(self, valid: dict[str, int]) -> int:
+        """Close idle contexts whose key is not in `valid` or whose epoch differs; a busy
+        one is closed after its use. Returns how many were closed or marked."""
+        closed = 0
+        for key, slot in list(self._slots.items()):
+            if valid.get(key) == slot.epoch:
+                continue
+            if slot.busy:
+                slot.doomed = True
+            else:
+                await self._close_slot(key, slot)
+            closed += 1
+        return closed
 
     async def discard(self, key: str) -> None:
         """Drop an account's context without saving (e.g. after its session expired)."""

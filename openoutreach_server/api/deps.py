@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Path, Request, Security
 from fastapi.security import APIKeyHeader
 
+from openoutreach_server.api.gate import key_matches
 from openoutreach_server.api.problems import ApiError
 from openoutreach_server.context import ServerContext
 
@@ -23,16 +23,19 @@ async def get_ctx(request: Request) -> ServerContext:
 async def require_key(
     request: Request, key: Annotated[str | None, Security(_api_key)] = None
 ) -> None:
-    """Reject requests without a valid X-API-Key (constant-time comparison)."""
+    """Document the X-API-Key scheme in OpenAPI; the Gate middleware already checked it.
+
+    Checked again here (constant time) so a router mounted without the Gate stays closed.
+    """
     # Async: a plain `def` dependency costs a thread-pool round trip per request.
     ctx: ServerContext = request.app.state.ctx
-    presented = (key or "").encode()
-    ok = False
-    for accepted in ctx.api_keys:
-        # Compare against every key so timing does not reveal which one matched.
-        ok |= hmac.compare_digest(presented, accepted.encode())
-    if not key or not ok:
+    if not key_matches(key, ctx.api_keys):
         raise ApiError(401, "Unauthorized", "missing or invalid X-API-Key header")
 
 
 Ctx = Annotated[ServerContext, Depends(get_ctx)]
+
+# Database ids are 64-bit integers: anything outside is no id at all (422, never a 500).
+MAX_ID = 2**63 - 1
+RunId = Annotated[int, Path(ge=1, le=MAX_ID, description="A run's id")]
+ScheduleId = Annotated[int, Path(ge=1, le=MAX_ID, description="A schedule's id")]

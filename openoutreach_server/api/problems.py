@@ -6,13 +6,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from linkedin.touchpoints.models import TOUCHPOINT_TYPES
-
-PROBLEM = "application/problem+json"
+from openoutreach_server.api.gate import PROBLEM, problem_body
 
 
 class ApiError(Exception):
@@ -28,12 +27,9 @@ class ApiError(Exception):
         self.errors = errors
 
 
-def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
     """Build a problem+json response."""
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
-    body["detail"] = detail
-    body.update({k: v for k, v in extra.items() if v is not None})
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+    return Response(problem_body(status, title, detail, **extra), status, media_type=PROBLEM)
 
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -44,10 +40,35 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(kept) or "body"
 
 
-def validation_errors(errors: list[Any], prefix: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def _position(document: Any, offset: int) -> str:
+    """Line and column (1-based) of a character offset in a JSON document."""
+    text = document.decode(errors="replace") if isinstance(document, bytes) else str(document)
+    before = text[:offset]
+    line = before.count("\n") + 1
+    column = offset - (before.rfind("\n") + 1) + 1
+    return f"line {line} column {column}"
+
+
+def validation_errors(
+    errors: list[Any], prefix: tuple[str, ...] = (), document: Any = None
+) -> list[dict[str, Any]]:
     """Normalise pydantic errors to {field, message, type}."""
     out = []
     for err in errors:
+        if err.get("type") == "json_invalid":
+            # FastAPI puts the character offset where a field name would be ("body", 46).
+            loc = err.get("loc", ())
+            offset = loc[-1] if loc and isinstance(loc[-1], int) else 0
+            reason = (err.get("ctx") or {}).get("error", "invalid JSON")
+            where = _position(document, offset) if document is not None else f"offset {offset}"
+            out.append(
+                {
+                    "field": "body",
+                    "message": f"body is not valid JSON at {where}: {reason}",
+                    "type": "json_invalid",
+                }
+            )
+            continue
         msg = str(err.get("msg", "invalid"))
         out.append(
             {
@@ -59,9 +80,14 @@ def validation_errors(errors: list[Any], prefix: tuple[str, ...] = ()) -> list[d
     return out
 
 
-def invalid(errors: list[dict[str, Any]]) -> JSONResponse:
+def invalid(errors: list[dict[str, Any]]) -> Response:
     """422 naming every invalid field."""
-    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    detail = "; ".join(
+        e["message"]
+        if e["message"].startswith(f"{e['field']} ")
+        else f"{e['field']}: {e['message']}"
+        for e in errors
+    )
     return problem(422, "Invalid input", detail, errors=errors)
 
 
@@ -69,18 +95,24 @@ def install(app: FastAPI) -> None:
     """Register the handlers."""
 
     @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+    async def _api_error(_: Request, exc: ApiError) -> Response:
         return problem(exc.status, exc.title, exc.detail, errors=exc.errors)
 
     @app.exception_handler(RequestValidationError)
-    async def _request_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return invalid(validation_errors(list(exc.errors())))
+    async def _request_invalid(_: Request, exc: RequestValidationError) -> Response:
+        return invalid(validation_errors(list(exc.errors()), document=exc.body))
 
     @app.exception_handler(ValidationError)
-    async def _model_invalid(_: Request, exc: ValidationError) -> JSONResponse:
+    async def _model_invalid(_: Request, exc: ValidationError) -> Response:
         return invalid(validation_errors(list(exc.errors())))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        titles = {401: "Unauthorized", 404: "Not found", 405: "Method not allowed"}
+    async def _http(_: Request, exc: StarletteHTTPException) -> Response:
+        titles = {
+            400: "Bad request",
+            401: "Unauthorized",
+            404: "Not found",
+            405: "Method not allowed",
+            413: "Payload too large",
+        }
         return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))

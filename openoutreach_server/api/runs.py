@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -18,7 +19,7 @@ from linkedin.touchpoints.models import (
 )
 from linkedin.touchpoints.runner import supported_types
 from openoutreach_server import queue, runs
-from openoutreach_server.api.deps import Ctx
+from openoutreach_server.api.deps import MAX_ID, Ctx, RunId
 from openoutreach_server.api.problems import ApiError
 from openoutreach_server.schemas import RunCreate, RunOut, RunPage, RunStatus
 
@@ -67,8 +68,6 @@ async def create_run(
     ] = None,
 ) -> Response:
     """Queue one run; the same Idempotency-Key with the same body returns the same run."""
-    # Async on purpose: this is the hot path, and a few SQLite statements cost less than
-    # handing the request to a worker thread and back.
     touchpoint = body.touchpoint
     check_touchpoint(touchpoint, ctx.settings.linkedin_base_url)
     new = queue.NewRun(
@@ -85,13 +84,26 @@ async def create_run(
         max_attempts=ctx.settings.max_attempts,
     )
     digest = queue.request_hash(body.model_dump(mode="json")) if idempotency_key else None
+    # SQLite waits for the write lock: never on the event loop, which must keep answering.
+    out, created = await asyncio.to_thread(_enqueue, ctx, new, idempotency_key, digest)
+    if created:
+        ctx.notify()
+    # Already a RunOut: skip FastAPI's second validation of the response.
+    return Response(
+        out.model_dump_json(), status_code=201 if created else 200, media_type="application/json"
+    )
+
+
+def _enqueue(
+    ctx: Ctx, new: queue.NewRun, idempotency_key: str | None, digest: str | None
+) -> tuple[RunOut, bool]:
     now = ctx.clock.now()
     with ctx.db.raw_write() as conn:
         if (
-            conn.execute("SELECT 1 FROM accounts WHERE handle = ?", (body.handle,)).fetchone()
+            conn.execute("SELECT 1 FROM accounts WHERE handle = ?", (new.handle,)).fetchone()
             is None
         ):
-            raise _invalid("handle", f"no account {body.handle!r}; create it with POST /accounts")
+            raise _invalid("handle", f"no account {new.handle!r}; create it with POST /accounts")
         try:
             row, created = queue.enqueue_in(
                 conn, new, now, idempotency_key=idempotency_key, body_hash=digest
@@ -102,17 +114,11 @@ async def create_run(
                 "Conflict",
                 f"Idempotency-Key was already used for run {exc.run_id} with a different body",
             ) from exc
-        out = runs.render(conn, row, now, ctx.rules)
-    if created:
-        ctx.notify()
-    # Already a RunOut: skip FastAPI's second validation of the response.
-    return Response(
-        out.model_dump_json(), status_code=201 if created else 200, media_type="application/json"
-    )
+        return runs.render(conn, row, now, ctx.rules), created
 
 
 @router.get("/{run_id}", response_model=RunOut, summary="Get a run")
-def get_run(ctx: Ctx, run_id: int) -> RunOut:
+def get_run(ctx: Ctx, run_id: RunId) -> RunOut:
     """One run, with `waiting_reason` while it is pending."""
     with ctx.db.raw_read() as conn:
         out = runs.get(conn, run_id, ctx.clock.now(), ctx.rules)
@@ -130,7 +136,9 @@ def list_runs(
     tag: str | None = None,
     created_after: datetime | None = None,
     created_before: datetime | None = None,
-    schedule_id: Annotated[int | None, Query(description="Runs queued by this schedule")] = None,
+    schedule_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Runs queued by this schedule")
+    ] = None,
     cursor: Annotated[str | None, Query(pattern=r"^\d{1,18}$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> RunPage:
@@ -160,7 +168,7 @@ def list_runs(
     summary="Cancel a pending run",
     responses={409: {"description": "The run already started or ended"}},
 )
-def cancel_run(ctx: Ctx, run_id: int) -> RunOut:
+def cancel_run(ctx: Ctx, run_id: RunId) -> RunOut:
     """Cancel a run that has not started; a running action is never cut off halfway."""
     try:
         row = queue.cancel(ctx.db, run_id, ctx.clock.now())
@@ -173,7 +181,7 @@ def cancel_run(ctx: Ctx, run_id: int) -> RunOut:
 
 @router.get("/{run_id}/artifacts/{name}", summary="Download a failure artifact")
 def get_artifact(
-    ctx: Ctx, run_id: int, name: Annotated[str, PathParam(pattern=_ARTIFACT_NAME)]
+    ctx: Ctx, run_id: RunId, name: Annotated[str, PathParam(pattern=_ARTIFACT_NAME)]
 ) -> FileResponse:
     """A screenshot, page HTML, trace or traceback kept by a failed run."""
     with ctx.db.raw_read() as conn:
@@ -183,4 +191,13 @@ def get_artifact(
     path = Path(ctx.settings.artifacts_dir) / str(run_id) / name
     if not path.is_file():
         raise ApiError(404, "Not found", f"artifact {name!r} was pruned")
-    return FileResponse(path)
+    # Always a download, never rendered: page.html is LinkedIn's page with its scripts.
+    return FileResponse(
+        path,
+        filename=name,
+        content_disposition_type="attachment",
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+        },
+    )

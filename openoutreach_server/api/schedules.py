@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from openoutreach_server import schedules
-from openoutreach_server.api.deps import Ctx
+from openoutreach_server.api.deps import Ctx, ScheduleId
 from openoutreach_server.api.problems import ApiError
 from openoutreach_server.api.runs import check_touchpoint
 from openoutreach_server.schemas import (
@@ -75,7 +75,7 @@ def list_schedules(
 @router.get(
     "/{schedule_id}", response_model=ScheduleOut, summary="Get a schedule", responses=_NOT_FOUND
 )
-def get_schedule(ctx: Ctx, schedule_id: int) -> ScheduleOut:
+def get_schedule(ctx: Ctx, schedule_id: ScheduleId) -> ScheduleOut:
     """One schedule with its next fire and counters; its runs: GET /runs?schedule_id=..."""
     with ctx.db.raw_read() as conn:
         row = schedules.get(conn, schedule_id)
@@ -90,7 +90,7 @@ def get_schedule(ctx: Ctx, schedule_id: int) -> ScheduleOut:
     summary="Change, pause or resume a schedule",
     responses={**_INVALID, **_NOT_FOUND},
 )
-def patch_schedule(ctx: Ctx, schedule_id: int, body: SchedulePatch) -> ScheduleOut:
+def patch_schedule(ctx: Ctx, schedule_id: ScheduleId, body: SchedulePatch) -> ScheduleOut:
     """Change the given fields; `active: false` pauses (nothing fires), `true` resumes.
 
     A new cron, timezone or a resume recomputes the next fire from now: fires that fell
@@ -116,7 +116,7 @@ def patch_schedule(ctx: Ctx, schedule_id: int, body: SchedulePatch) -> ScheduleO
 
 
 @router.delete("/{schedule_id}", status_code=204, summary="Delete a schedule", responses=_NOT_FOUND)
-def delete_schedule(ctx: Ctx, schedule_id: int) -> Response:
+def delete_schedule(ctx: Ctx, schedule_id: ScheduleId) -> Response:
     """Delete the schedule; the runs it queued are kept (and keep its `schedule_id`)."""
     with ctx.db.raw_write() as conn:
         if not schedules.delete(conn, schedule_id):

@@ -142,6 +142,10 @@ class Database:
             for table in Base.metadata.sorted_tables:
                 for index in table.indexes:
                     index.create(conn, checkfirst=True)
+            # Accounts made before they had an immutable uid get one now.
+            conn.exec_driver_sql(
+                "UPDATE accounts SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL"
+            )
 
     @contextmanager
     def write(self) -> Iterator[Session]:

@@ -18,6 +18,9 @@ class Account(Base):
     __tablename__ = "accounts"
 
     handle: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Immutable identity of this account: browser sessions are keyed by it, so a handle
+    # deleted and created again never inherits the old LinkedIn session.
+    uid: Mapped[str | None] = mapped_column(String(32))
     display_name: Mapped[str | None] = mapped_column(String(200))
     username: Mapped[str | None] = mapped_column(String(320))
     password_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -45,6 +48,8 @@ class Account(Base):
     cooldowns: Mapped[Any | None] = mapped_column(JSON)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     pin_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    __table_args__ = (Index("uq_accounts_uid", "uid", unique=True),)
 
 
 class Run(Base):

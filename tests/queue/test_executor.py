@@ -188,3 +188,29 @@ async def test_stop_interrupts_side_effects_and_requeues_reads(
     await executor.stop(grace_s=0.05)
     assert _row(settings, connect, "status", "error_code") == ("interrupted", "INTERRUPTED")
     assert _row(settings, visit, "status")[0] == "pending"
+
+
+async def test_an_accounts_change_in_another_process_reaches_the_worker(
+    db: Database, settings: Settings
+) -> None:
+    from openoutreach_server.runtime import build_context
+
+    async def fake(run: Claimed) -> dict[str, Any]:
+        return {}
+
+    executor = Executor(db, settings, fake)
+    told = asyncio.Event()
+
+    async def on_change() -> None:
+        told.set()
+
+    executor.on_accounts_changed = on_change
+    await executor.start()
+    try:
+        api_only = build_context(settings)  # no executor of its own: like `serve --no-worker`
+        assert api_only.executor is None
+        api_only.accounts_changed()  # a datagram to every worker socket
+        async with asyncio.timeout(5):
+            await told.wait()
+    finally:
+        await executor.stop()

@@ -1,0 +1,133 @@
+"""Composition root shared by `serve`, `worker` and the CLI: the server context (data dir,
+database, keys), the browser pool, and one start and one stop for a worker's loops."""
+
+from __future__ import annotations
+
+import sys
+
+from linkedin.browser.launch import find_chromium
+from linkedin.browser.pool import BrowserPool
+from openoutreach_server import accounts
+from openoutreach_server.artifacts import ArtifactStore
+from openoutreach_server.clock import Clock, SystemClock
+from openoutreach_server.config import Settings
+from openoutreach_server.context import ServerContext
+from openoutreach_server.crypto import (
+    KeyFileError,
+    SecretBox,
+    load_or_create_api_keys,
+    load_or_create_key,
+)
+from openoutreach_server.datadir import secure_data_dir
+from openoutreach_server.db.engine import Database
+from openoutreach_server.executor import Executor, RunFn
+from openoutreach_server.logs import ensure_logging
+from openoutreach_server.scheduler import Scheduler
+
+
+def build_context(settings: Settings, clock: Clock | None = None) -> ServerContext:
+    """Open the data dir, database and keys; print a newly generated API key once."""
+    ensure_logging(settings)
+    secure_data_dir(settings.data_dir)
+    db = Database(settings.db_url)
+    db.create_schema()
+    box = open_secret_box(settings, db)
+    configured = settings.api_keys.get_secret_value() if settings.api_keys else None
+    keys, generated = load_or_create_api_keys(settings.data_dir, configured)
+    if generated:
+        # Printed to the console once, deliberately not through the logger.
+        print(
+            f"\nGenerated API key (stored in {settings.data_dir / 'api_key'}, mode 0600):\n"
+            f"  {generated}\nSend it as the X-API-Key header.\n",
+            file=sys.stderr,
+            flush=True,
+        )
+    return ServerContext(
+        settings=settings, db=db, box=box, api_keys=keys, clock=clock or SystemClock()
+    )
+
+
+def open_secret_box(settings: Settings, db: Database) -> SecretBox:
+    """The key that seals account secrets, checked against what the database already holds.
+
+    A lost `secret.key` must not be silently replaced: every stored password and session
+    would become unreadable. So a start that finds sealed data the key cannot open stops.
+    """
+    configured = settings.secret_key.get_secret_value() if settings.secret_key else None
+    key, created = load_or_create_key(settings.data_dir, configured)
+    box = SecretBox(key)
+    sample = accounts.any_sealed_secret(db)
+    if sample is not None and not box.can_open(sample):
+        if created:
+            (settings.data_dir / "secret.key").unlink(missing_ok=True)
+            raise KeyFileError(
+                f"{settings.data_dir / 'secret.key'} is missing but the database holds secrets"
+                " sealed with it: restore the file from a backup (or set OO_SECRET_KEY);"
+                " refusing to start rather than replacing it"
+            )
+        raise KeyFileError(
+            "the secret key (OO_SECRET_KEY or secret.key) cannot decrypt the secrets stored"
+            " in the database: it is not the key they were sealed with; refusing to start"
+        )
+    return box
+
+
+def make_pool(settings: Settings) -> BrowserPool:
+    """The shared browser pool, sized and timed from settings."""
+    return BrowserPool(
+        executable=find_chromium(settings.chromium_path),
+        headless=settings.headless,
+        max_contexts=settings.max_sessions,
+        idle_ttl_s=settings.session_idle_ttl_s,
+        recycle_after=settings.session_recycle_runs,
+        tracing=settings.trace,
+    )
+
+
+class WorkerRuntime:
+    """The executor and the schedule poller of one process, with the browser they drive.
+
+    `run_fn` replaces the browser (tests and benchmarks pass a fake); without it a
+    BrowserRunner over a fresh pool executes runs.
+    """
+
+    def __init__(self, ctx: ServerContext, run_fn: RunFn | None = None) -> None:
+        self.ctx = ctx
+        self.run_fn = run_fn
+        self.pool: BrowserPool | None = None
+
+    async def start(self) -> None:
+        """Recover abandoned runs, then start claiming runs and firing schedules."""
+        ctx, settings = self.ctx, self.ctx.settings
+        fn = self.run_fn
+        sync = None
+        if fn is None:
+            from openoutreach_server.browser_runner import BrowserRunner
+
+            self.pool = make_pool(settings)
+            runner = BrowserRunner(ctx, self.pool)
+            fn, sync = runner, runner.sync_sessions
+        ctx.executor = Executor(
+            ctx.db,
+            settings,
+            fn,
+            clock=ctx.clock,
+            artifacts=ArtifactStore(settings.artifacts_dir, settings.artifact_max_bytes),
+        )
+        ctx.executor.on_accounts_changed = sync
+        await ctx.executor.start()
+        ctx.scheduler = Scheduler(ctx.db, settings, clock=ctx.clock, notify=ctx.notify)
+        await ctx.scheduler.start()
+
+    async def stop(self) -> None:
+        """Stop firing and claiming, let running runs finish (grace period), close the browser."""
+        ctx = self.ctx
+        if ctx.scheduler is not None:
+            await ctx.scheduler.stop()
+            ctx.scheduler = None
+        if ctx.executor is not None:
+            await ctx.executor.stop()
+            ctx.executor = None
+        if self.pool is not None:
+            await self.pool.close()
+            self.pool = None
