@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 import schemathesis
-from schemathesis import GenerationMode
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
 
 from openoutreach_server.config import Settings
 from openoutreach_server.main import create_app
