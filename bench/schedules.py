@@ -48,7 +48,7 @@ from bench.common import (
     temp_data_dir,
     write_result,
 )
-from openoutreach_server.scheduler import next_fire
+from openoutreach_server.scheduling.cron import next_fire
 
 SCHEDULES = int(os.environ.get("BENCH_SCHED_COUNT", "10000"))
 DURATION_S = float(os.environ.get("BENCH_SCHED_DURATION", "60"))

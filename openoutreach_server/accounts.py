@@ -104,7 +104,9 @@ def _apply(
         account.session_epoch = (account.session_epoch or 0) + 1
     if "storage_state" in given:
         account.storage_state_enc = (
-            box.seal_json(fields.storage_state) if fields.storage_state else None
+            box.seal_json(fields.storage_state.model_dump(exclude_none=True))
+            if fields.storage_state
+            else None
         )
         account.session_epoch = (account.session_epoch or 0) + 1
     if "proxy" in given:
@@ -169,6 +171,14 @@ def patch(ctx: ServerContext, handle: str, body: AccountPatch) -> AccountOut:
         account = s.get(Account, handle)
         if account is None:
             raise ApiError(404, "Not found", f"no account {handle!r}")
+        if body.password is not None and not (body.username or account.username):
+            message = "a password needs a username (the LinkedIn login email)"
+            raise ApiError(
+                422,
+                "Invalid input",
+                f"password: {message}",
+                errors=[{"field": "password", "message": message}],
+            )
         _apply(ctx, account, body, new=False)
         credentials = {"li_at", "storage_state", "password", "username"}
         if credentials & body.model_fields_set and account.status in ("active", "needs_login"):

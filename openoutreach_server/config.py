@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     schedule_grace_s: float = Field(
         default=600.0, ge=0, description="A fire missed by more than this is skipped, not run."
     )
+    schedule_min_interval_s: float = Field(
+        default=60.0, ge=0, description="Schedules may not fire more often than this."
+    )
 
     @field_validator("linkedin_base_url")
     @classmethod

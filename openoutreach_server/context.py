@@ -15,7 +15,7 @@ from openoutreach_server.wake import ACCOUNTS, poke_all
 
 if TYPE_CHECKING:
     from openoutreach_server.executor import Executor
-    from openoutreach_server.scheduler import Scheduler
+    from openoutreach_server.scheduling.poller import Scheduler
 
 
 @dataclass
@@ -54,7 +54,7 @@ class ServerContext:
 
     def schedules_changed(self) -> None:
         """Tell schedule pollers (this process's and others') to re-read next fire times."""
-        from openoutreach_server.scheduler import poke_pollers
+        from openoutreach_server.scheduling.poller import poke_pollers
 
         if self.scheduler is not None:
             self.scheduler.wake()

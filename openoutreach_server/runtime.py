@@ -22,7 +22,7 @@ from openoutreach_server.datadir import secure_data_dir
 from openoutreach_server.db.engine import Database
 from openoutreach_server.executor import Executor, RunFn
 from openoutreach_server.logs import ensure_logging
-from openoutreach_server.scheduler import Scheduler
+from openoutreach_server.scheduling.poller import Scheduler
 
 
 def build_context(settings: Settings, clock: Clock | None = None) -> ServerContext:

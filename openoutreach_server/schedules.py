@@ -6,7 +6,7 @@ import json
 import sqlite3
 from typing import Any
 
-from openoutreach_server.scheduler import CronError, next_fire
+from openoutreach_server.scheduling.cron import CronError, check_interval, next_fire
 from openoutreach_server.schemas import ScheduleOut, SchedulePage, to_datetime
 
 
@@ -35,18 +35,22 @@ def to_out(row: sqlite3.Row) -> ScheduleOut:
     )
 
 
-def first_fire(cron: str, tz: str, now: float) -> float:
-    """The next fire after `now`; raises NeverFires for an expression that cannot fire."""
+def first_fire(cron: str, tz: str, now: float, min_interval_s: float = 0.0) -> float:
+    """The next fire after `now`; raises NeverFires for an expression that cannot fire, or
+    that fires more often than `min_interval_s`."""
     try:
+        check_interval(cron, tz, now, min_interval_s)
         return next_fire(cron, tz, now)
     except CronError as exc:
         raise NeverFires(str(exc)) from exc
 
 
-def create(conn: sqlite3.Connection, fields: dict[str, Any], now: float) -> sqlite3.Row:
+def create(
+    conn: sqlite3.Connection, fields: dict[str, Any], now: float, min_interval_s: float = 0.0
+) -> sqlite3.Row:
     """Insert a schedule (fields already validated); the first fire is strictly after now."""
     active = bool(fields["active"])
-    nxt = first_fire(fields["cron"], fields["timezone"], now)
+    nxt = first_fire(fields["cron"], fields["timezone"], now, min_interval_s)
     row: sqlite3.Row = conn.execute(
         "INSERT INTO schedules (handle, type, touchpoint, cron, timezone, tags, dry_run,"
         " priority, active, created_at, updated_at, next_fire_at, fires, skipped_fires)"
@@ -78,7 +82,11 @@ def get(conn: sqlite3.Connection, schedule_id: int) -> sqlite3.Row | None:
 
 
 def patch(
-    conn: sqlite3.Connection, row: sqlite3.Row, changes: dict[str, Any], now: float
+    conn: sqlite3.Connection,
+    row: sqlite3.Row,
+    changes: dict[str, Any],
+    now: float,
+    min_interval_s: float = 0.0,
 ) -> sqlite3.Row:
     """Apply validated changes; the next fire is recomputed from now when timing changed.
 
@@ -92,7 +100,7 @@ def patch(
     if not active:
         next_fire_at = None
     elif timing or next_fire_at is None:
-        next_fire_at = first_fire(cron, tz, now)
+        next_fire_at = first_fire(cron, tz, now, min_interval_s)
     sets: dict[str, Any] = {
         "cron": cron,
         "timezone": tz,

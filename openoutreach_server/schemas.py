@@ -8,7 +8,15 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from linkedin.touchpoints.models import Touchpoint
 
@@ -51,9 +59,9 @@ class WorkingWindow(_Strict):
 class QuotaOverride(_Strict):
     """Per-touchpoint caps; null keeps the default."""
 
-    hour: int | None = Field(default=None, ge=0)
-    day: int | None = Field(default=None, ge=0)
-    week: int | None = Field(default=None, ge=0)
+    hour: int | None = Field(default=None, ge=0, le=100_000)
+    day: int | None = Field(default=None, ge=0, le=100_000)
+    week: int | None = Field(default=None, ge=0, le=100_000)
 
 
 def _check_timezone(value: str) -> str:
@@ -73,18 +81,70 @@ def _check_proxy(value: str | None) -> str | None:
     return value
 
 
+class StorageCookie(_Strict):
+    """One cookie of a Playwright storage_state."""
+
+    name: str = Field(min_length=1, max_length=4096)
+    value: str = Field(max_length=8192)
+    domain: str = Field(min_length=1, max_length=255)
+    path: str = Field(default="/", max_length=1024)
+    expires: float = Field(default=-1, ge=-1, le=2**53)
+    httpOnly: bool = False  # Playwright's camelCase names
+    secure: bool = False
+    sameSite: Literal["Strict", "Lax", "None"] = "Lax"
+    partitionKey: str | None = Field(default=None, max_length=1024)
+
+
+class StorageItem(_Strict):
+    """One localStorage entry of an origin."""
+
+    name: str = Field(max_length=4096)
+    value: str = Field(max_length=262144)
+
+
+class StorageOrigin(_Strict):
+    """An origin's localStorage in a Playwright storage_state."""
+
+    origin: str = Field(min_length=1, max_length=2048)
+    localStorage: list[StorageItem] = Field(default_factory=list, max_length=5000)
+
+
+# A real LinkedIn session is a few dozen cookies and some local storage: far below this.
+STORAGE_STATE_MAX_BYTES = 512 * 1024
+
+
+class StorageState(_Strict):
+    """A Playwright storage_state (as `context.storage_state()` writes it)."""
+
+    cookies: list[StorageCookie] = Field(default_factory=list, max_length=1000)
+    origins: list[StorageOrigin] = Field(default_factory=list, max_length=100)
+
+    @model_validator(mode="after")
+    def _size(self) -> StorageState:
+        size = len(self.model_dump_json())
+        if size > STORAGE_STATE_MAX_BYTES:
+            raise ValueError(f"must be at most {STORAGE_STATE_MAX_BYTES} bytes as JSON ({size})")
+        return self
+
+
+# Overrides are accepted for capped touchpoints only: a typo must not leave defaults in force.
+QuotaType = Literal["visit", "connect", "message", "comment", "react", "inmail", "enrich"]
+
+
 class _AccountFields(_Strict):
     display_name: str | None = Field(default=None, max_length=200)
     username: str | None = Field(default=None, max_length=320, description="LinkedIn login email")
     password: SecretStr | None = Field(default=None, description="Write-only; encrypted at rest.")
     li_at: SecretStr | None = Field(default=None, description="Write-only `li_at` cookie value.")
-    storage_state: dict[str, Any] | None = Field(
+    storage_state: StorageState | None = Field(
         default=None, description="Write-only Playwright storage_state (cookies, origins)."
     )
     proxy: str | None = Field(default=None, description="Write-only proxy URL for this account.")
     timezone: str | None = Field(default=None, description="IANA timezone, default UTC.")
-    working_hours: list[WorkingWindow] | None = None
-    quotas: dict[str, QuotaOverride] | None = None
+    working_hours: list[WorkingWindow] | None = Field(default=None, max_length=50)
+    quotas: dict[QuotaType, QuotaOverride] | None = Field(
+        default=None, description='Per-touchpoint cap overrides, e.g. {"connect": {"day": 25}}'
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -96,18 +156,20 @@ class _AccountFields(_Strict):
     def _proxy(cls, value: str | None) -> str | None:
         return _check_proxy(value)
 
-    @field_validator("storage_state")
-    @classmethod
-    def _state(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value is not None and not isinstance(value.get("cookies", []), list):
-            raise ValueError("must be a Playwright storage_state with a `cookies` list")
-        return value
-
 
 class AccountCreate(_AccountFields):
     """Register a LinkedIn account."""
 
     handle: str = Field(pattern=HANDLE_PATTERN, description="Your name for the account.")
+
+    @field_validator("password")
+    @classmethod
+    def _password_needs_username(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        if value is not None and not info.data.get("username"):
+            raise ValueError("a password needs a username (the LinkedIn login email)")
+        return value
 
     model_config = ConfigDict(
         extra="forbid",
@@ -248,7 +310,7 @@ def _check_tags(value: list[str] | None) -> list[str] | None:
 
 
 def _check_cron(value: str | None) -> str | None:
-    from openoutreach_server.scheduler import normalize_cron
+    from openoutreach_server.scheduling.cron import normalize_cron
 
     return None if value is None else normalize_cron(value)
 

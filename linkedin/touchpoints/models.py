@@ -115,6 +115,13 @@ class VisitInput(_ProfileInput):
     )
 
 
+def check_visible_text(value: str) -> str:
+    """Refuse text with nothing but whitespace: LinkedIn would send or show nothing."""
+    if not value.strip():
+        raise ValueError("must contain visible characters, not only whitespace")
+    return value
+
+
 def check_exact_text(value: str, limit: int, *, units: str = "characters") -> str:
     """Refuse text the browser could not deliver byte for byte.
 
@@ -144,7 +151,11 @@ class ConnectInput(_ProfileInput):
     @field_validator("note")
     @classmethod
     def _note(cls, value: str | None) -> str | None:
-        return None if value is None else check_exact_text(value, 300, units="UTF-16 units")
+        if value is None:
+            return None
+        if value:  # "" stays "no note"; "  " would send an invisible note
+            check_visible_text(value)
+        return check_exact_text(value, 300, units="UTF-16 units")
 
     model_config = ConfigDict(
         extra="forbid",
@@ -233,7 +244,7 @@ class MessageInput(_ProfileInput):
     @field_validator("text")
     @classmethod
     def _text(cls, value: str) -> str:
-        return check_exact_text(value, 8000)
+        return check_exact_text(check_visible_text(value), 8000)
 
     model_config = _examples(
         {"type": "message", "profile_url": _JANE, "text": "Thanks for connecting!\n\nBest,\nSam"}
@@ -305,7 +316,7 @@ class CommentInput(_PostTarget):
     @field_validator("text")
     @classmethod
     def _text(cls, value: str) -> str:
-        return check_exact_text(value, 1250)
+        return check_exact_text(check_visible_text(value), 1250)
 
     model_config = _examples(
         {"type": "comment", "post_url": _POST, "text": "Great point on pricing 👏"},
@@ -330,7 +341,7 @@ class InmailInput(_ProfileInput):
     @field_validator("body")
     @classmethod
     def _body(cls, value: str) -> str:
-        return check_exact_text(value, 1900)
+        return check_exact_text(check_visible_text(value), 1900)
 
     model_config = _examples(
         {

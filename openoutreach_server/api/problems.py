@@ -34,9 +34,16 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     # ("body", "touchpoint", "connect", "note") -> "touchpoint.note": drop the transport
-    # prefix and the discriminator tag pydantic inserts for unions.
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    kept = [p for p in parts if p not in TOUCHPOINT_TYPES and not p.startswith("function-")]
+    # prefix, the discriminator tag pydantic inserts after a touchpoint union, and the
+    # markers of validator functions and dict keys.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    kept: list[str] = []
+    for index, part in enumerate(parts):
+        tag = index > 0 and parts[index - 1] == "touchpoint" and part in TOUCHPOINT_TYPES
+        if not tag and not part.startswith("function-") and part != "[key]":
+            kept.append(part)
     return ".".join(kept) or "body"
 
 

@@ -50,7 +50,7 @@ def create_schedule(ctx: Ctx, body: ScheduleCreate) -> ScheduleOut:
         ):
             raise _invalid("handle", f"no account {body.handle!r}; create it with POST /accounts")
         try:
-            row = schedules.create(conn, fields, now)
+            row = schedules.create(conn, fields, now, ctx.settings.schedule_min_interval_s)
         except schedules.NeverFires as exc:
             raise _invalid("cron", str(exc)) from exc
     ctx.schedules_changed()
@@ -108,7 +108,7 @@ def patch_schedule(ctx: Ctx, schedule_id: ScheduleId, body: SchedulePatch) -> Sc
         if row is None:
             raise _not_found(schedule_id)
         try:
-            row = schedules.patch(conn, row, changes, now)
+            row = schedules.patch(conn, row, changes, now, ctx.settings.schedule_min_interval_s)
         except schedules.NeverFires as exc:
             raise _invalid("cron", str(exc)) from exc
     ctx.schedules_changed()

@@ -8,7 +8,11 @@ from typing import Any
 
 import httpx
 
+from openoutreach_server.config import Settings
+from openoutreach_server.main import create_app
+from tests.conftest import API_KEY
 from tests.scheduler.conftest import PROFILE
+from tests.support.live import LiveServer
 
 
 def _count(data_dir: Path, table: str) -> int:
@@ -37,7 +41,7 @@ def test_create_get_list_patch_delete(api: httpx.Client, account: str, data_dir:
     assert (schedule["fires"], schedule["skipped_fires"], schedule["tags"]) == (0, 0, ["weekday"])
     assert api.get(f"/schedules/{sid}").json() == schedule
 
-    second = api.post("/schedules", json=_body(cron="* * * * * */2", active=False)).json()
+    second = api.post("/schedules", json=_body(cron="*/5 * * * *", active=False)).json()
     assert second["next_fire_at"] is None
     page = api.get("/schedules", params={"limit": 1}).json()
     assert [s["schedule_id"] for s in page["items"]] == [second["schedule_id"]]
@@ -139,3 +143,41 @@ def test_openapi_documents_the_schedule_endpoints(api: httpx.Client) -> None:
     assert {"/schedules", "/schedules/{schedule_id}"} <= set(spec["paths"])
     create = spec["components"]["schemas"]["ScheduleCreate"]
     assert create["examples"][0]["cron"] == "30 9 * * mon-fri"
+
+
+def test_a_cron_firing_too_often_is_refused_with_its_fields_spelled_out(
+    api: httpx.Client, account: str, data_dir: Path
+) -> None:
+    # Quartz / node-cron "every 30 s" (seconds first) reads here as every second of two minutes.
+    response = api.post("/schedules", json=_body(cron="*/30 * * * * *"))
+    assert response.status_code == 422, response.text
+    error = response.json()["errors"][0]
+    assert error["field"] == "cron"
+    assert "fires every 1 s" in error["message"] and "minimum interval of 60 s" in error["message"]
+    assert "minute=*/30" in error["message"] and "second=*" in error["message"]
+    assert "seconds are the LAST field" in error["message"]
+    every_minute = api.post("/schedules", json=_body(cron="* * * * *"))
+    assert every_minute.status_code == 201, every_minute.text
+    sid = every_minute.json()["schedule_id"]
+    assert api.patch(f"/schedules/{sid}", json={"cron": "* * * * * */10"}).status_code == 422
+    assert _count(data_dir, "schedules") == 1
+    with sqlite3.connect(data_dir / "openoutreach.db") as conn:
+        assert conn.execute("SELECT cron FROM schedules").fetchone()[0] == "* * * * *"
+
+
+def test_an_impossible_date_gets_a_sentence(api: httpx.Client, account: str) -> None:
+    response = api.post("/schedules", json=_body(cron="0 0 31 2 *"))
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert "never fires: no calendar date matches it" in detail
+    assert "17" not in detail  # no epoch timestamp in a sentence meant for people
+
+
+def test_the_minimum_interval_is_a_setting(settings: Settings) -> None:
+    settings.schedule_min_interval_s = 0
+    with (
+        LiveServer(create_app(settings, worker=False)) as live,
+        httpx.Client(base_url=live.url, headers={"X-API-Key": API_KEY}) as client,
+    ):
+        client.post("/accounts", json={"handle": "jane", "li_at": "x"}).raise_for_status()
+        assert client.post("/schedules", json=_body(cron="* * * * * */2")).status_code == 201

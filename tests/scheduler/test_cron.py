@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from openoutreach_server.scheduler import (
+from openoutreach_server.scheduling.cron import (
     CronError,
     latest_fire,
     next_fire,

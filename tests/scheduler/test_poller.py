@@ -13,7 +13,7 @@ from openoutreach_server import schedules
 from openoutreach_server.clock import FakeClock
 from openoutreach_server.config import Settings
 from openoutreach_server.db.engine import Database
-from openoutreach_server.scheduler import Scheduler, fire_due, next_due
+from openoutreach_server.scheduling.poller import Scheduler, fire_due, next_due
 from tests.scheduler.conftest import add_schedule, fire_times, schedule_row
 
 T0 = 1_735_732_800.0  # 2025-01-01T12:00:00Z, a whole minute

@@ -30,6 +30,7 @@ class ServeProcess:
             "OO_LEASE_S": "2",
             "OO_MAX_SESSIONS": "2",
             "OO_LOG_LEVEL": "INFO",
+            "OO_SCHEDULE_MIN_INTERVAL_S": "0",  # schedule tests fire every second
         }
         cmd = [sys.executable, "-m", "openoutreach_server", "serve", "--port", str(self.port)]
         self.log = data_dir.parent / f"serve-{self.port}.log"

@@ -1,19 +1,6 @@
 """The schedule poller: turns each due cron fire into exactly one run.
 
-Time semantics. A cron expression is evaluated in the schedule's IANA timezone by croniter
-on zoneinfo-aware datetimes; a fire time is that local instant converted to UNIX seconds.
-Daylight saving, as croniter + zoneinfo do it (tests/scheduler pin this down):
-
-- spring forward: a wall time in the skipped hour (02:30 in Europe/Paris on the last
-  Sunday of March) does not exist; the fire happens at the first instant after the jump
-  (03:00 local). Expressions that step through the hour (`*/30 * * * *`) simply have no
-  fires inside it.
-- fall back: a wall time in the repeated hour (02:30 in Paris on the last Sunday of
-  October) happens twice, as two distinct UTC instants, and fires twice; `0 * * * *`
-  fires 25 times that day.
-
-Five fields, or six with seconds as the SIXTH (last) field, croniter's convention:
-`* * * * * */2` fires every two seconds.
+Cron semantics (DST, six fields, coalescing) are in cron.py.
 
 Exactly once. A fire is identified by (schedule_id, fire_time) and its run is inserted
 with `queue.enqueue_fire`, which a partial unique index makes a no-op the second time, so
@@ -21,8 +8,8 @@ several pollers on one database (or one restarted mid-batch) never duplicate a f
 Pollers also read and advance `next_fire_at` inside one `BEGIN IMMEDIATE` transaction per
 batch, so in practice they never even try.
 
-Downtime. Missed fires coalesce: only the latest fire at or before now is run, and only if
-it is at most `OO_SCHEDULE_GRACE_S` old; the others are counted in `skipped_fires`.
+Downtime. Missed fires coalesce (cron.plan_fires) within `OO_SCHEDULE_GRACE_S`; the others
+are counted in `skipped_fires`.
 
 Wake-ups. The poller sleeps until the earliest `next_fire_at` of active schedules (one
 indexed lookup), woken early by `wake()` (API changes in this process) and by a datagram
@@ -42,13 +29,10 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
-from croniter import croniter
 from loguru import logger
 
 from linkedin.touchpoints.models import SIDE_EFFECTING
@@ -56,6 +40,7 @@ from openoutreach_server import queue
 from openoutreach_server.clock import Clock, SystemClock
 from openoutreach_server.config import Settings
 from openoutreach_server.db.engine import Database
+from openoutreach_server.scheduling.cron import CronError, plan_fires
 from openoutreach_server.wake import WakeListener, poke_all
 
 T = TypeVar("T")
@@ -63,100 +48,6 @@ T = TypeVar("T")
 _SAFETY_WAKE_S = 30.0
 # Schedules handled per write transaction: short enough not to hold the lock for long.
 BATCH = 500
-# Missed fires of one schedule counted one by one; past this, the rest is extrapolated.
-_COUNT_CAP = 1000
-_CACHE_MAX = 4096
-
-
-class CronError(ValueError):
-    """A cron expression croniter cannot use, or one that never fires."""
-
-
-def normalize_cron(expr: str) -> str:
-    """Validate a cron expression (5 fields, or 6 with seconds last); collapse whitespace."""
-    fields = expr.split()
-    if len(fields) not in (5, 6):
-        raise CronError(
-            f"must have 5 fields (minute hour day month weekday) or 6 (plus seconds last),"
-            f" not {len(fields)}"
-        )
-    normalized = " ".join(fields)
-    if not croniter.is_valid(normalized):
-        raise CronError(f"{normalized!r} is not a valid cron expression")
-    return normalized
-
-
-_local = threading.local()
-
-
-def _iterator(cron: str, tz: str) -> tuple[croniter, ZoneInfo]:
-    # Parsing an expression costs ~6x computing a fire from it: keep parsed ones per thread
-    # (croniter objects are stateful, so they are not shared between threads).
-    cache: dict[tuple[str, str], tuple[croniter, ZoneInfo]] | None = getattr(_local, "cache", None)
-    if cache is None:
-        cache = _local.cache = {}
-    hit = cache.get((cron, tz))
-    if hit is None:
-        if len(cache) >= _CACHE_MAX:
-            cache.clear()
-        zone = ZoneInfo(tz)
-        hit = cache[(cron, tz)] = (croniter(cron, datetime.now(zone)), zone)
-    return hit
-
-
-def next_fire(cron: str, tz: str, after: float) -> float:
-    """The first fire strictly after `after` (UNIX seconds), evaluated in timezone `tz`."""
-    it, zone = _iterator(cron, tz)
-    it.set_current(datetime.fromtimestamp(after, zone), force=True)
-    try:
-        return float(it.get_next(float))
-    except Exception as exc:  # croniter raises its own errors for impossible dates
-        raise CronError(f"{cron!r} has no fire after {after}: {exc}") from exc
-
-
-def latest_fire(cron: str, tz: str, at_or_before: float) -> float:
-    """The last fire at or before `at_or_before`."""
-    it, zone = _iterator(cron, tz)
-    it.set_current(datetime.fromtimestamp(at_or_before, zone), force=True)
-    prev = float(it.get_prev(float))
-    following = next_fire(cron, tz, prev)
-    return following if following <= at_or_before else prev
-
-
-@dataclass(frozen=True)
-class FirePlan:
-    """What to do with one due schedule: the fire to run (if any), fires skipped, next due."""
-
-    fire_time: float | None
-    skipped: int
-    next_fire_at: float
-
-
-def plan_fires(cron: str, tz: str, due: float, now: float, grace_s: float) -> FirePlan:
-    """Coalesce the fires from `due` up to `now` into at most one.
-
-    The latest fire <= now runs if it is at most `grace_s` old; every other missed fire is
-    skipped. After a long downtime the skipped count is exact for the first 1,000 fires
-    and extrapolated from their spacing beyond (cost stays bounded per schedule).
-    """
-    count = 0
-    latest: float | None = None
-    t = due
-    while t <= now:
-        count += 1
-        latest = t
-        if count >= _COUNT_CAP:
-            last = latest_fire(cron, tz, now)
-            if last > latest:
-                spacing = (latest - due) / max(count - 1, 1)
-                count += max(round((last - latest) / spacing), 1) if spacing > 0 else 1
-                latest = last
-            t = next_fire(cron, tz, now)
-            break
-        t = next_fire(cron, tz, t)
-    if latest is not None and now - latest <= grace_s:
-        return FirePlan(latest, count - 1, t)
-    return FirePlan(None, count, t)
 
 
 _DUE = """

@@ -1,0 +1,1 @@
+"""Schedules: cron arithmetic (cron.py, pure) and the poller that fires them (poller.py)."""
