@@ -22,7 +22,7 @@ import uvicorn
 from openoutreach_server.config import Settings
 from openoutreach_server.logs import configure_logging
 from openoutreach_server.main import create_app
-from openoutreach_server.queue import Claimed
+from openoutreach_server.store.records import Claimed
 
 
 def main() -> None:

@@ -1,8 +1,8 @@
 """Shared helpers of the benchmarks: machine facts, results, temp data dirs, servers, bulk fills.
 
 Nothing here is imported by the server; the benchmarks use the server's own code paths
-(`create_app`, `Executor`, `queue.enqueue`) and only bypass them to pre-fill large backlogs,
-with rows shaped exactly as `queue.enqueue` writes them.
+(`create_app`, `Executor`, `store.runs.enqueue`) and only bypass them to pre-fill large backlogs,
+with rows shaped exactly as `store.runs.enqueue` writes them.
 """
 
 from __future__ import annotations
@@ -127,9 +127,9 @@ def db_path(data_dir: Path) -> Path:
 
 def create_schema(data_dir: Path) -> None:
     """Create the server's tables and indexes in the data dir, through its own code."""
-    from openoutreach_server.db.engine import Database
+    from openoutreach_server.store.sqlite import SqliteConnector
 
-    db = Database(f"sqlite:///{db_path(data_dir)}")
+    db = SqliteConnector(f"sqlite:///{db_path(data_dir)}")
     db.create_schema()
     db.dispose()
 
@@ -144,13 +144,13 @@ def connect(data_dir: Path) -> sqlite3.Connection:
 def insert_accounts(
     data_dir: Path, handles: Iterable[str], status: str = "active", now: float | None = None
 ) -> None:
-    """Insert accounts directly, as tests/queue/conftest.add_accounts does (no login)."""
+    """Insert accounts directly, as tests/support/store.add_accounts does (no login)."""
     now = time.time() if now is None else now
     reason = None if status == "active" else f"bench: {status}"
     with contextlib.closing(connect(data_dir)) as conn, conn:
         conn.executemany(
-            "INSERT INTO accounts (handle, timezone, status, status_reason, created_at, updated_at)"
-            " VALUES (?, 'UTC', ?, ?, ?, ?)",
+            "INSERT INTO accounts (handle, uid, timezone, status, status_reason, created_at,"
+            " updated_at) VALUES (?, lower(hex(randomblob(16))), 'UTC', ?, ?, ?, ?)",
             [(h, status, reason, now, now) for h in handles],
         )
 
@@ -171,7 +171,7 @@ def insert_pending_runs(
 ) -> None:
     """Bulk-insert `total` pending visit runs round-robin over `handles`.
 
-    Same column values as `queue.enqueue` writes for a default visit (JSON text for the
+    Same column values as the run port's `enqueue` writes for a default visit (JSON text for the
     JSON columns, 0/1 for booleans, not_before = created_at = now).
     """
     now = time.time() if now is None else now

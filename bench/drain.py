@@ -45,9 +45,9 @@ async def _drain(data_dir: Path, total: int, accounts: int, log_level: str) -> d
     from loguru import logger
 
     from openoutreach_server.config import Settings
-    from openoutreach_server.db.engine import Database
-    from openoutreach_server.executor import Executor
+    from openoutreach_server.dispatch.executor import Executor
     from openoutreach_server.logs import configure_logging
+    from openoutreach_server.store import open_store
 
     settings = Settings(
         data_dir=data_dir,
@@ -64,7 +64,7 @@ async def _drain(data_dir: Path, total: int, accounts: int, log_level: str) -> d
         configure_logging(settings)
     finally:
         sys.stderr = real_stderr
-    db = Database(settings.db_url)
+    db = open_store(settings)
 
     async def noop(_run: Any) -> dict[str, Any]:
         return {}

@@ -3,7 +3,7 @@
 Three figures, each next to ours:
 
 - enqueue: N in-process enqueues of a no-op task (one INSERT + commit each, like ours). Ours
-  is measured the same way with `queue.enqueue` in-process; the HTTP figure of
+  is measured the same way with `store.runs.enqueue` in-process; the HTTP figure of
   bench/enqueue_http.py is compared too.
 - drain: BENCH_DRAIN_RUNS (20,000) tasks pre-filled, then a huey consumer with thread workers
   (BENCH_HUEY_WORKERS, default 8) runs them; tasks completed per second.
@@ -83,24 +83,25 @@ def huey_enqueue(n: int) -> float:
 
 
 def ours_enqueue(n: int) -> float:
-    from openoutreach_server import queue
-    from openoutreach_server.db.engine import Database
+    from openoutreach_server.config import Settings
+    from openoutreach_server.store import open_store
+    from openoutreach_server.store.records import NewRun
 
     with temp_data_dir("ours-enqueue") as data_dir:
         create_schema(data_dir)
         insert_accounts(data_dir, ["bench"])
-        db = Database(f"sqlite:///{data_dir / 'openoutreach.db'}")
-        new = queue.NewRun(
+        db = open_store(Settings(data_dir=data_dir))
+        new = NewRun(
             handle="bench",
             type="visit",
             touchpoint={"type": "visit", "profile_url": "https://www.linkedin.com/in/x/"},
             side_effecting=False,
         )
         for _ in range(200):
-            queue.enqueue(db, new, time.time())
+            db.runs.enqueue(new, time.time())
         t0 = time.perf_counter()
         for _ in range(n):
-            queue.enqueue(db, new, time.time(), body_hash="x")
+            db.runs.enqueue(new, time.time(), body_hash="x")
         rate = n / (time.perf_counter() - t0)
         db.dispose()
         return rate
@@ -233,7 +234,8 @@ def main() -> dict:
     h_enq = huey_enqueue(n_enqueue)
     o_enq = ours_enqueue(n_enqueue)
     print(
-        f"  enqueue in-process: huey {fmt_rate(h_enq)}/s, ours (queue.enqueue) {fmt_rate(o_enq)}/s"
+        f"  enqueue in-process: huey {fmt_rate(h_enq)}/s,"
+        f" ours (store.runs.enqueue) {fmt_rate(o_enq)}/s"
     )
     drain = huey_drain(n_drain, workers)
     print(

@@ -124,7 +124,7 @@ def render() -> str:
             "|---|---|---|---|---|",
         ]
         labels = {
-            "enqueue_in_process": "enqueue, in-process (queue.enqueue vs task())",
+            "enqueue_in_process": "enqueue, in-process (store.runs.enqueue vs task())",
             "enqueue_http_vs_huey_in_process": "enqueue, ours over HTTP vs huey in-process",
             "drain": f"drain, no-op (huey: {huey['drain']['workers']} thread workers)",
         }

@@ -43,6 +43,7 @@ from bench.common import (
     connect,
     create_schema,
     free_port,
+    insert_accounts,
     latency_summary_ms,
     server_env,
     temp_data_dir,
@@ -101,26 +102,9 @@ def _insert_schedules(data_dir: Path, crons: list[str], tzs: list[str], first_af
 
 
 def _insert_accounts(data_dir: Path) -> None:
-    # Through the ORM, so every column gets the model's default (common.insert_accounts
-    # lists columns by hand and misses newer NOT NULL ones).
-    from openoutreach_server.db.engine import Database
-    from openoutreach_server.db.models import Account
-
-    db = Database(f"sqlite:///{data_dir / 'openoutreach.db'}")
-    now = time.time()
-    with db.write() as session:
-        for i in range(ACCOUNTS):
-            session.add(
-                Account(
-                    handle=f"acct{i:03d}",
-                    status="paused",
-                    status_reason="bench: paused so runs stay pending",
-                    timezone="UTC",
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-    db.dispose()
+    insert_accounts(
+        data_dir, [f"acct{i:03d}" for i in range(ACCOUNTS)], status="paused", now=time.time()
+    )
 
 
 def _server(data_dir: Path, name: str) -> ServerProcess:
@@ -147,7 +131,7 @@ def load_phase() -> dict[str, Any]:
             # Inserted behind the running server's back: it learns of them at its
             # safety wake-up at the latest, well before they are due... unless woken.
             _insert_schedules(data_dir, crons, ["UTC"] * len(crons), window_start - 0.5)
-            from openoutreach_server.wake import poke_all
+            from openoutreach_server.store.wake import poke_all
 
             poke_all(data_dir / "wake" / "schedules")
             time.sleep(max(window_start - time.time(), 0))

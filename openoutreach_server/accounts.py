@@ -1,23 +1,21 @@
-"""Accounts: storage with secrets sealed, the fixed browser identity, and the public view."""
+"""The account service: secrets sealed, the fixed browser identity, status changes, usage.
+
+No SQL here: the store's account port does the storing, each call in one transaction.
+"""
 
 from __future__ import annotations
 
-import json
 import random
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-
 from linkedin.browser.pool import Identity
-from openoutreach_server import queue, safety
-from openoutreach_server.api.problems import ApiError
+from openoutreach_server import account_status, safety
 from openoutreach_server.artifacts import ArtifactStore
 from openoutreach_server.context import ServerContext
 from openoutreach_server.crypto import SecretBox
-from openoutreach_server.db.engine import Database
-from openoutreach_server.db.models import Account
+from openoutreach_server.errors import Conflict, Invalid, NotFound
 from openoutreach_server.schemas import (
     AccountCreate,
     AccountOut,
@@ -27,9 +25,11 @@ from openoutreach_server.schemas import (
     WindowUsageOut,
     to_datetime,
 )
+from openoutreach_server.store.records import AccountRecord
 
 # Common desktop sizes; one is drawn per account and kept for all its sessions.
 _VIEWPORTS = ((1366, 768), (1440, 900), (1536, 864), (1600, 900), (1920, 1080))
+CREDENTIALS = frozenset({"li_at", "storage_state", "password", "username"})
 
 
 @dataclass(frozen=True)
@@ -58,134 +58,157 @@ def new_identity(timezone: str, rng: random.Random | None = None) -> dict[str, A
     return {"viewport": [width, height], "locale": "en-US", "timezone_id": timezone}
 
 
-def to_out(account: Account) -> AccountOut:
+def active_cooldowns(record: AccountRecord, now: float) -> dict[str, Any]:
+    """Cool-downs still running, scope -> end (as a datetime)."""
+    return {
+        scope: to_datetime(until)
+        for scope, until in sorted(record.cooldowns.items())
+        if until > now
+    }
+
+
+def to_out(record: AccountRecord, now: float) -> AccountOut:
     """The public view of an account: which secrets are set, never their values."""
     return AccountOut(
-        handle=account.handle,
-        display_name=account.display_name,
-        username=account.username,
-        has_password=account.password_enc is not None,
-        has_session=account.li_at_enc is not None or account.storage_state_enc is not None,
-        has_proxy=account.proxy_enc is not None,
-        timezone=account.timezone,
-        working_hours=account.working_hours,
-        quotas=account.quotas,
-        identity=account.identity,
-        status=account.status,  # type: ignore[arg-type]
-        status_reason=account.status_reason,
-        created_at=to_datetime(account.created_at),  # type: ignore[arg-type]
-        updated_at=to_datetime(account.updated_at),  # type: ignore[arg-type]
-        last_login_at=to_datetime(account.last_login_at),
+        handle=record.handle,
+        display_name=record.display_name,
+        username=record.username,
+        has_password=record.password_enc is not None,
+        has_session=record.has_session,
+        has_proxy=record.proxy_enc is not None,
+        timezone=record.timezone,
+        working_hours=record.working_hours,
+        quotas=record.quotas,
+        identity=record.identity,
+        status=record.status,  # type: ignore[arg-type]
+        status_reason=record.status_reason,
+        paused_from=record.paused_from,  # type: ignore[arg-type]
+        cooldowns=active_cooldowns(record, now),
+        created_at=to_datetime(record.created_at),  # type: ignore[arg-type]
+        updated_at=to_datetime(record.updated_at),  # type: ignore[arg-type]
+        last_login_at=to_datetime(record.last_login_at),
     )
 
 
-def _apply(
-    ctx: ServerContext, account: Account, fields: AccountCreate | AccountPatch, *, new: bool
-) -> None:
-    given = fields.model_fields_set
-    box = ctx.box
+def _fields(
+    box: SecretBox, current: AccountRecord | None, body: AccountCreate | AccountPatch
+) -> dict[str, Any]:
+    """The stored values a create or a patch sets (secrets sealed here)."""
+    given = body.model_fields_set
+    out: dict[str, Any] = {}
+    epoch = current.session_epoch if current is not None else 0
     if "display_name" in given:
-        account.display_name = fields.display_name
-    if {"username", "password"} & given and not new:
+        out["display_name"] = body.display_name
+    if current is not None and {"username", "password"} & given:
         # Other credentials: whatever session is stored belongs to the old ones.
-        account.li_at_enc = None
-        account.storage_state_enc = None
-        account.session_epoch = (account.session_epoch or 0) + 1
+        out.update(li_at_enc=None, storage_state_enc=None, session_cookie=False)
+        epoch += 1
     if "username" in given:
-        account.username = fields.username
+        out["username"] = body.username
     if "password" in given:
-        account.password_enc = (
-            box.seal(fields.password.get_secret_value()) if fields.password else None
-        )
+        out["password_enc"] = box.seal(body.password.get_secret_value()) if body.password else None
     if "li_at" in given:
-        account.li_at_enc = box.seal(fields.li_at.get_secret_value()) if fields.li_at else None
-        if fields.li_at:
-            account.storage_state_enc = None  # a new cookie replaces the old session
-        account.session_epoch = (account.session_epoch or 0) + 1
+        out["li_at_enc"] = box.seal(body.li_at.get_secret_value()) if body.li_at else None
+        if body.li_at:
+            out.update(storage_state_enc=None, session_cookie=False)  # it replaces the old session
+        epoch += 1
     if "storage_state" in given:
-        account.storage_state_enc = (
-            box.seal_json(fields.storage_state.model_dump(exclude_none=True))
-            if fields.storage_state
-            else None
-        )
-        account.session_epoch = (account.session_epoch or 0) + 1
+        state = body.storage_state.model_dump(exclude_none=True) if body.storage_state else None
+        out["storage_state_enc"] = box.seal_json(state) if state else None
+        out["session_cookie"] = has_session_cookie(state)
+        epoch += 1
     if "proxy" in given:
-        account.proxy_enc = box.seal(fields.proxy) if fields.proxy else None
-    if "timezone" in given and fields.timezone:
-        account.timezone = fields.timezone
-        if account.identity:
-            account.identity = {**account.identity, "timezone_id": fields.timezone}
+        out["proxy_enc"] = box.seal(body.proxy) if body.proxy else None
+    if "timezone" in given and body.timezone:
+        out["timezone"] = body.timezone
+        if current is not None and current.identity:
+            out["identity"] = {**current.identity, "timezone_id": body.timezone}
     if "working_hours" in given:
-        account.working_hours = (
-            [w.model_dump() for w in fields.working_hours] if fields.working_hours else None
-        )
+        windows = body.working_hours
+        out["working_hours"] = [w.model_dump() for w in windows] if windows else None
     if "quotas" in given:
-        account.quotas = (
-            {k: v.model_dump(exclude_none=True) for k, v in fields.quotas.items()}
-            if fields.quotas
-            else None
+        quotas = body.quotas
+        out["quotas"] = (
+            {k: v.model_dump(exclude_none=True) for k, v in quotas.items()} if quotas else None
         )
+    if current is None or epoch != current.session_epoch:
+        out["session_epoch"] = epoch
+    return out
+
+
+def has_session_cookie(state: dict[str, Any] | None) -> bool:
+    """Whether a browser state holds LinkedIn's session cookie (li_at) with a value."""
+    return any(
+        c.get("name") == "li_at" and c.get("value") for c in (state or {}).get("cookies", [])
+    )
 
 
 def create(ctx: ServerContext, body: AccountCreate) -> AccountOut:
     """Register an account; it needs a login before its runs start."""
     now = ctx.clock.now()
-    with ctx.db.write() as s:
-        if s.get(Account, body.handle) is not None:
-            raise ApiError(409, "Conflict", f"account {body.handle!r} already exists")
-        timezone = body.timezone or "UTC"
-        account = Account(
-            handle=body.handle,
-            uid=secrets.token_hex(16),
-            timezone=timezone,
-            identity=new_identity(timezone),
-            status="needs_login",
-            status_reason=f"new account: POST /accounts/{body.handle}/login",
-            created_at=now,
-            updated_at=now,
-        )
-        _apply(ctx, account, body, new=True)
-        s.add(account)
-        s.flush()
-        return to_out(account)
+    timezone = body.timezone or "UTC"
+    values: dict[str, Any] = {
+        "handle": body.handle,
+        "uid": secrets.token_hex(16),
+        "timezone": timezone,
+        "identity": new_identity(timezone),
+        "status": "needs_login",
+        "status_reason": f"new account: POST /accounts/{body.handle}/login",
+        "created_at": now,
+        "updated_at": now,
+        "session_epoch": 0,
+        "session_cookie": False,
+        "consecutive_failures": 0,
+    }
+    values.update(_fields(ctx.box, None, body))
+    return to_out(ctx.store.accounts.create(values), now)
 
 
 def get(ctx: ServerContext, handle: str) -> AccountOut:
-    """One account, or 404."""
-    with ctx.db.read() as s:
-        account = s.get(Account, handle)
-        if account is None:
-            raise ApiError(404, "Not found", f"no account {handle!r}")
-        return to_out(account)
+    """One account (NotFound)."""
+    return to_out(ctx.store.accounts.require(handle), ctx.clock.now())
 
 
 def list_all(ctx: ServerContext) -> list[AccountOut]:
     """Every account, by handle."""
-    with ctx.db.read() as s:
-        return [to_out(a) for a in s.scalars(select(Account).order_by(Account.handle))]
+    now = ctx.clock.now()
+    return [to_out(record, now) for record in ctx.store.accounts.all()]
 
 
 def patch(ctx: ServerContext, handle: str, body: AccountPatch) -> AccountOut:
-    """Change the given fields; a new cookie or password means the account must log in again."""
-    with ctx.db.write() as s:
-        account = s.get(Account, handle)
-        if account is None:
-            raise ApiError(404, "Not found", f"no account {handle!r}")
-        if body.password is not None and not (body.username or account.username):
-            message = "a password needs a username (the LinkedIn login email)"
-            raise ApiError(
-                422,
-                "Invalid input",
-                f"password: {message}",
-                errors=[{"field": "password", "message": message}],
-            )
-        _apply(ctx, account, body, new=False)
-        credentials = {"li_at", "storage_state", "password", "username"}
-        if credentials & body.model_fields_set and account.status in ("active", "needs_login"):
-            account.status = "needs_login"
-            account.status_reason = f"credentials changed: POST /accounts/{handle}/login"
-        account.updated_at = ctx.clock.now()
-        return to_out(account)
+    """Change the given fields; new credentials drop the stored session and the account must
+    log in again (account_status `credentials_changed`)."""
+    now = ctx.clock.now()
+
+    def change(current: AccountRecord) -> dict[str, Any]:
+        if body.password is not None and not (body.username or current.username):
+            raise Invalid("password", "a password needs a username (the LinkedIn login email)")
+        out = _fields(ctx.box, current, body)
+        if CREDENTIALS & body.model_fields_set:
+            reason = f"credentials changed: POST /accounts/{handle}/login"
+            out.update(_status_fields(current, "credentials_changed", reason))
+        out["updated_at"] = now
+        return out
+
+    updated = ctx.store.accounts.update(handle, change)
+    if CREDENTIALS & body.model_fields_set:
+        ctx.accounts_changed()  # warm contexts holding the old session are closed
+    return to_out(updated, now)
+
+
+def _status_fields(
+    current: AccountRecord, event: account_status.Event, reason: str | None = None
+) -> dict[str, Any]:
+    state = account_status.State(
+        current.status, current.status_reason, current.paused_from, current.paused_from_reason
+    )
+    after = account_status.transition(state, event, reason)
+    return {
+        "status": after.status,
+        "status_reason": after.reason,
+        "paused_from": after.paused_from,
+        "paused_from_reason": after.paused_from_reason,
+    }
 
 
 def delete(ctx: ServerContext, handle: str) -> int:
@@ -194,97 +217,105 @@ def delete(ctx: ServerContext, handle: str) -> int:
     Refused while one of its runs is running. Its past runs are kept (without artifacts:
     screenshots and pages of its session). Workers are told to close its browser context.
     """
-    now = ctx.clock.now()
-    with ctx.db.raw_write() as conn:
-        if conn.execute("SELECT 1 FROM accounts WHERE handle = ?", (handle,)).fetchone() is None:
-            raise ApiError(404, "Not found", f"no account {handle!r}")
-        running = conn.execute(
-            "SELECT id FROM runs WHERE handle = ? AND status = 'running'", (handle,)
-        ).fetchone()
-        if running is not None:
-            raise ApiError(
-                409, "Conflict", f"run {running[0]} is running on {handle!r}; retry when it ends"
-            )
-        canceled = queue.cancel_pending_for_account(conn, handle, now, "account deleted")
-        conn.execute("DELETE FROM accounts WHERE handle = ?", (handle,))
-        with_artifacts = [
-            row[0]
-            for row in conn.execute(
-                "SELECT id FROM runs WHERE handle = ? AND artifacts != '[]'", (handle,)
-            )
-        ]
-        conn.execute("UPDATE runs SET artifacts = '[]' WHERE handle = ?", (handle,))
+    deleted = ctx.store.accounts.delete(handle, ctx.clock.now())
     store = ArtifactStore(ctx.settings.artifacts_dir)
-    for run_id in with_artifacts:
+    for run_id in deleted.runs_with_artifacts:
         store.remove(run_id)
     ctx.accounts_changed()
-    return canceled
+    return deleted.canceled
 
 
-def set_paused(ctx: ServerContext, handle: str, paused: bool, reason: str | None) -> AccountOut:
-    """Pause an account (its runs wait) or resume a paused one."""
-    with ctx.db.write() as s:
-        account = s.get(Account, handle)
-        if account is None:
-            raise ApiError(404, "Not found", f"no account {handle!r}")
-        if paused:
-            account.status = "paused"
-            account.status_reason = reason or "paused by the operator"
-        elif account.status == "paused":
-            account.status = "active"
-            account.status_reason = None
-            account.consecutive_failures = 0  # the breaker starts counting afresh
-        else:
-            raise ApiError(409, "Conflict", f"account {handle!r} is {account.status}, not paused")
-        account.updated_at = ctx.clock.now()
-        out = to_out(account)
+def pause(ctx: ServerContext, handle: str, reason: str | None) -> AccountOut:
+    """Pause an account: its runs wait; resume returns it to the status it had."""
+    now = ctx.clock.now()
+
+    def change(current: AccountRecord) -> dict[str, Any]:
+        if current.status == "disabled":
+            raise Conflict(f"account {handle!r} is disabled")
+        fields = _status_fields(current, "pause", reason or "paused by the operator")
+        return {**fields, "updated_at": now}
+
+    return to_out(ctx.store.accounts.update(handle, change), now)
+
+
+def resume(ctx: ServerContext, handle: str) -> AccountOut:
+    """Resume a paused account to the status it had before the pause (never `active` by
+    default); the circuit breaker starts counting afresh."""
+    now = ctx.clock.now()
+
+    def change(current: AccountRecord) -> dict[str, Any]:
+        if current.status != "paused":
+            raise Conflict(f"account {handle!r} is {current.status}, not paused")
+        fields = _status_fields(current, "resume")
+        return {**fields, "consecutive_failures": 0, "updated_at": now}
+
+    out = to_out(ctx.store.accounts.update(handle, change), now)
     ctx.notify()
     return out
 
 
-def any_sealed_secret(db: Database) -> bytes | None:
-    """One sealed value from the accounts table, to check the key against at start."""
-    with db.raw_read() as conn:
-        row = conn.execute(
-            "SELECT coalesce(password_enc, li_at_enc, storage_state_enc, proxy_enc, pin_enc)"
-            " FROM accounts WHERE coalesce(password_enc, li_at_enc, storage_state_enc,"
-            " proxy_enc, pin_enc) IS NOT NULL LIMIT 1"
-        ).fetchone()
-    return None if row is None else bytes(row[0])
+def clear_cooldowns(ctx: ServerContext, handle: str, scope: str | None) -> AccountOut:
+    """End the account's cool-downs early (one scope, or all); logged by the caller."""
+    now = ctx.clock.now()
+
+    def change(current: AccountRecord) -> dict[str, Any]:
+        running = {k: v for k, v in current.cooldowns.items() if v > now}
+        if scope is not None:
+            if scope not in running:
+                raise NotFound(f"account {handle!r} has no cool-down of {scope!r}")
+            del running[scope]
+        else:
+            running = {}
+        return {"cooldowns": running or None, "updated_at": now}
+
+    out = to_out(ctx.store.accounts.update(handle, change), now)
+    ctx.notify()
+    return out
+
+
+def store_pin(ctx: ServerContext, handle: str, code: str) -> None:
+    """Seal a verification code for the next checkpoint run (only in `checkpoint` status)."""
+    now = ctx.clock.now()
+
+    def change(current: AccountRecord) -> dict[str, Any]:
+        if current.status != "checkpoint":
+            raise Conflict(f"account {handle!r} is {current.status}, not in checkpoint")
+        return {"pin_enc": ctx.box.seal(code), "updated_at": now}
+
+    ctx.store.accounts.update(handle, change)
+
+
+def take_pin(ctx: ServerContext, handle: str) -> str | None:
+    """Return and forget the submitted verification code: it is used once."""
+    sealed = ctx.store.accounts.take_pin(handle)
+    return None if sealed is None else ctx.box.open(sealed)
 
 
 def load_secrets(ctx: ServerContext, handle: str) -> AccountSecrets:
     """Decrypt what the browser needs to act as this account (the session state lazily)."""
-    # Plain SQL: this runs before every run, on its critical path.
-    with ctx.db.raw_read() as conn:
-        row = conn.execute(
-            "SELECT uid, username, password_enc, li_at_enc, storage_state_enc, proxy_enc,"
-            " timezone, identity, status, checkpoint_path, session_epoch"
-            " FROM accounts WHERE handle = ?",
-            (handle,),
-        ).fetchone()
-    if row is None:
-        raise LookupError(f"no account {handle!r}")
+    record = ctx.store.accounts.get(handle)
+    if record is None:
+        raise NotFound(f"no account {handle!r}")
     box = ctx.box
-    ident = json.loads(row["identity"]) if row["identity"] else new_identity(row["timezone"])
+    ident = record.identity or new_identity(record.timezone)
     viewport = ident.get("viewport", [1366, 768])
     identity = Identity(
         user_agent=ident.get("user_agent"),
         viewport=(int(viewport[0]), int(viewport[1])),
         locale=ident.get("locale", "en-US"),
-        timezone_id=ident.get("timezone_id", row["timezone"]),
-        proxy=box.open(row["proxy_enc"]) if row["proxy_enc"] else None,
+        timezone_id=ident.get("timezone_id", record.timezone),
+        proxy=box.open(record.proxy_enc) if record.proxy_enc else None,
     )
     return AccountSecrets(
-        uid=row["uid"],
-        username=row["username"],
-        password=box.open(row["password_enc"]) if row["password_enc"] else None,
-        li_at=box.open(row["li_at_enc"]) if row["li_at_enc"] else None,
-        sealed_state=row["storage_state_enc"],
+        uid=record.uid,
+        username=record.username,
+        password=box.open(record.password_enc) if record.password_enc else None,
+        li_at=box.open(record.li_at_enc) if record.li_at_enc else None,
+        sealed_state=record.storage_state_enc,
         identity=identity,
-        status=row["status"],
-        checkpoint_path=row["checkpoint_path"],
-        session_epoch=row["session_epoch"] or 0,
+        status=record.status,
+        checkpoint_path=record.checkpoint_path,
+        session_epoch=record.session_epoch,
     )
 
 
@@ -293,93 +324,65 @@ def save_storage_state(
 ) -> int:
     """Seal and store the browser's cookies and local storage after a run.
 
-    Keyed by the account's immutable uid: a context of a deleted account never writes into
-    a new account that took its handle. A save from a context of an older epoch is dropped
-    (the session was replaced since); `replace` starts a new epoch (a session made outside
-    the executor). Returns the epoch.
+    Keyed by the account's immutable uid: a context of a deleted account never writes into a
+    new account that took its handle. A save from an older epoch is dropped (the session was
+    replaced since); `replace` starts a new epoch (a session made outside the executor).
     """
-    sealed = ctx.box.seal_json(state)
-    with ctx.db.write() as s:
-        account = s.scalars(select(Account).where(Account.uid == uid)).first()
-        if account is None:
-            return epoch
-        current = account.session_epoch or 0
-        if current != epoch:
-            return current
-        account.storage_state_enc = sealed
-        if replace:
-            account.session_epoch = current + 1
-        return account.session_epoch
+    return ctx.store.accounts.save_session(
+        uid,
+        ctx.box.seal_json(state),
+        has_cookie=has_session_cookie(state),
+        epoch=epoch,
+        replace=replace,
+    )
 
 
 def session_epochs(ctx: ServerContext) -> dict[str, int]:
-    """uid -> session epoch of every account: which warm browser contexts are still valid."""
-    with ctx.db.raw_read() as conn:
-        return {
-            row[0]: row[1] or 0
-            for row in conn.execute("SELECT uid, session_epoch FROM accounts WHERE uid IS NOT NULL")
-        }
-
-
-def store_pin(ctx: ServerContext, handle: str, code: str) -> None:
-    """Seal a verification code for the next checkpoint run (only in `checkpoint` status)."""
-    with ctx.db.write() as s:
-        account = s.get(Account, handle)
-        if account is None:
-            raise ApiError(404, "Not found", f"no account {handle!r}")
-        if account.status != "checkpoint":
-            raise ApiError(
-                409, "Conflict", f"account {handle!r} is {account.status}, not in checkpoint"
-            )
-        account.pin_enc = ctx.box.seal(code)
-        account.updated_at = ctx.clock.now()
-
-
-def take_pin(ctx: ServerContext, handle: str) -> str | None:
-    """Return and forget the submitted verification code: it is used once."""
-    with ctx.db.write() as s:
-        account = s.get(Account, handle)
-        if account is None or account.pin_enc is None:
-            return None
-        sealed, account.pin_enc = account.pin_enc, None
-        return ctx.box.open(sealed)
+    """uid -> session epoch of every account (which warm contexts are still valid)."""
+    return ctx.store.accounts.session_epochs()
 
 
 def usage(ctx: ServerContext, handle: str) -> UsageOut:
     """Per touchpoint: caps in force, used, remaining and next reset of each window."""
     now = ctx.clock.now()
     rules = ctx.rules
-    with ctx.db.raw_read() as conn:
-        row = conn.execute("SELECT * FROM accounts WHERE handle = ?", (handle,)).fetchone()
-        if row is None:
-            raise ApiError(404, "Not found", f"no account {handle!r}")
-        state = queue.account_safety(row)
-        types = sorted(set(safety.DEFAULT_CAPS) | set(state.quotas or {}))
-        touchpoints: dict[str, TouchpointUsage] = {}
-        for type_ in types:
-            caps = safety.caps_for(state, type_, now, rules)
-            starts = queue.counted_starts(conn, handle, type_, now) if caps else []
-            windows = {
-                w.window: WindowUsageOut(
-                    cap=w.cap,
-                    used=w.used,
-                    remaining=w.remaining,
-                    next_reset=to_datetime(w.next_reset),
-                )
-                for w in safety.usage(starts, caps, now)
-            }
-            until = state.cooldowns.get(type_)
-            touchpoints[type_] = TouchpointUsage(
-                windows=windows,
-                cooldown_until=to_datetime(until) if until and until > now else None,
+    record = ctx.store.accounts.require(handle)
+    state = safety_state(record)
+    types = sorted(set(safety.DEFAULT_CAPS) | set(state.quotas or {}))
+    caps = {type_: safety.caps_for(state, type_, now, rules) for type_ in types}
+    starts = ctx.store.runs.counted_starts(handle, [t for t in types if caps[t]], now)
+    touchpoints: dict[str, TouchpointUsage] = {}
+    for type_ in types:
+        windows = {
+            w.window: WindowUsageOut(
+                cap=w.cap, used=w.used, remaining=w.remaining, next_reset=to_datetime(w.next_reset)
             )
+            for w in safety.usage(starts.get(type_, []), caps[type_], now)
+        }
+        until = state.cooldowns.get(type_)
+        touchpoints[type_] = TouchpointUsage(
+            windows=windows,
+            cooldown_until=to_datetime(until) if until and until > now else None,
+        )
     everything = state.cooldowns.get("*")
+    next_action = safety.next_action_at(state, rules)
     return UsageOut(
         handle=handle,
         warmup_factor=round(safety.warmup_factor(state, now, rules), 3),
-        next_action_at=to_datetime(state.next_action_at)
-        if state.next_action_at and state.next_action_at > now
-        else None,
+        next_action_at=to_datetime(next_action) if next_action and next_action > now else None,
         cooldown_all_until=to_datetime(everything) if everything and everything > now else None,
         touchpoints=touchpoints,
+    )
+
+
+def safety_state(record: AccountRecord) -> safety.AccountSafety:
+    """An account's safety state."""
+    return safety.AccountSafety(
+        created_at=record.created_at,
+        timezone=record.timezone,
+        working_hours=record.working_hours,
+        quotas=record.quotas,
+        cooldowns=record.cooldowns,
+        last_action_at=record.last_action_at,
+        gap_draw=record.gap_draw,
     )

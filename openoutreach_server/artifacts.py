@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
 from pathlib import Path
 
 from loguru import logger
-
-from openoutreach_server.db.engine import Database
 
 _ATTR = "__oo_artifacts__"
 
@@ -59,18 +56,13 @@ class ArtifactStore:
         """Delete every artifact of one run."""
         shutil.rmtree(self.root / str(run_id), ignore_errors=True)
 
-    def prune(self, db: Database, older_than_days: float, now: float | None = None) -> int:
-        """Delete artifact folders older than the retention; the runs stop listing them."""
+    def prune(self, older_than_days: float, now: float | None = None) -> list[int]:
+        """Delete artifact folders older than the retention; returns their run ids (the
+        caller makes the runs stop listing them)."""
         cutoff = (time.time() if now is None else now) - older_than_days * 86400
         pruned: list[int] = []
         for folder in self.root.glob("[0-9]*"):
             if folder.is_dir() and folder.stat().st_mtime < cutoff:
                 shutil.rmtree(folder, ignore_errors=True)
                 pruned.append(int(folder.name))
-        if pruned:
-            with db.raw_write() as conn:
-                conn.executemany(
-                    "UPDATE runs SET artifacts = ? WHERE id = ?",
-                    [(json.dumps([]), run_id) for run_id in pruned],
-                )
-        return len(pruned)
+        return pruned

@@ -106,7 +106,7 @@ def login(
     data_dir: DataDir = None,
 ) -> None:
     """Open the account in a visible browser; once you reach the feed, the session is saved."""
-    from openoutreach_server.interactive import NoDisplay, interactive_login
+    from openoutreach_server.dispatch.interactive import NoDisplay, interactive_login
     from openoutreach_server.runtime import build_context
 
     settings = _settings(data_dir=data_dir)

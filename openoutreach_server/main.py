@@ -9,16 +9,16 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from openoutreach_server import __version__
-from openoutreach_server.api import accounts as accounts_api
 from openoutreach_server.api import docs, problems
-from openoutreach_server.api import health as health_api
-from openoutreach_server.api import runs as runs_api
-from openoutreach_server.api import schedules as schedules_api
 from openoutreach_server.api.deps import require_key
 from openoutreach_server.api.gate import Gate
+from openoutreach_server.api.routes import accounts as accounts_api
+from openoutreach_server.api.routes import health as health_api
+from openoutreach_server.api.routes import runs as runs_api
+from openoutreach_server.api.routes import schedules as schedules_api
 from openoutreach_server.clock import Clock
 from openoutreach_server.config import Settings
-from openoutreach_server.executor import RunFn
+from openoutreach_server.dispatch.executor import RunFn
 from openoutreach_server.runtime import WorkerRuntime, build_context
 from openoutreach_server.schemas import Problem
 
@@ -45,7 +45,7 @@ def create_app(
         finally:
             if runtime is not None:
                 await runtime.stop()
-            ctx.db.dispose()
+            ctx.store.dispose()
 
     app = FastAPI(
         title="openoutreach-server",

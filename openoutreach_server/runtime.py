@@ -7,7 +7,6 @@ import sys
 
 from linkedin.browser.launch import find_chromium
 from linkedin.browser.pool import BrowserPool
-from openoutreach_server import accounts
 from openoutreach_server.artifacts import ArtifactStore
 from openoutreach_server.clock import Clock, SystemClock
 from openoutreach_server.config import Settings
@@ -19,19 +18,18 @@ from openoutreach_server.crypto import (
     load_or_create_key,
 )
 from openoutreach_server.datadir import secure_data_dir
-from openoutreach_server.db.engine import Database
-from openoutreach_server.executor import Executor, RunFn
+from openoutreach_server.dispatch.executor import Executor, RunFn
 from openoutreach_server.logs import ensure_logging
 from openoutreach_server.scheduling.poller import Scheduler
+from openoutreach_server.store import Store, open_store
 
 
 def build_context(settings: Settings, clock: Clock | None = None) -> ServerContext:
     """Open the data dir, database and keys; print a newly generated API key once."""
     ensure_logging(settings)
     secure_data_dir(settings.data_dir)
-    db = Database(settings.db_url)
-    db.create_schema()
-    box = open_secret_box(settings, db)
+    store = open_store(settings)
+    box = open_secret_box(settings, store)
     configured = settings.api_keys.get_secret_value() if settings.api_keys else None
     keys, generated = load_or_create_api_keys(settings.data_dir, configured)
     if generated:
@@ -43,11 +41,11 @@ def build_context(settings: Settings, clock: Clock | None = None) -> ServerConte
             flush=True,
         )
     return ServerContext(
-        settings=settings, db=db, box=box, api_keys=keys, clock=clock or SystemClock()
+        settings=settings, store=store, box=box, api_keys=keys, clock=clock or SystemClock()
     )
 
 
-def open_secret_box(settings: Settings, db: Database) -> SecretBox:
+def open_secret_box(settings: Settings, store: Store) -> SecretBox:
     """The key that seals account secrets, checked against what the database already holds.
 
     A lost `secret.key` must not be silently replaced: every stored password and session
@@ -56,7 +54,7 @@ def open_secret_box(settings: Settings, db: Database) -> SecretBox:
     configured = settings.secret_key.get_secret_value() if settings.secret_key else None
     key, created = load_or_create_key(settings.data_dir, configured)
     box = SecretBox(key)
-    sample = accounts.any_sealed_secret(db)
+    sample = store.accounts.any_sealed_secret()
     if sample is not None and not box.can_open(sample):
         if created:
             (settings.data_dir / "secret.key").unlink(missing_ok=True)
@@ -102,21 +100,22 @@ class WorkerRuntime:
         fn = self.run_fn
         sync = None
         if fn is None:
-            from openoutreach_server.browser_runner import BrowserRunner
+            from openoutreach_server.dispatch.browser_runner import BrowserRunner
 
             self.pool = make_pool(settings)
             runner = BrowserRunner(ctx, self.pool)
             fn, sync = runner, runner.sync_sessions
         ctx.executor = Executor(
-            ctx.db,
+            ctx.store,
             settings,
             fn,
             clock=ctx.clock,
             artifacts=ArtifactStore(settings.artifacts_dir, settings.artifact_max_bytes),
         )
         ctx.executor.on_accounts_changed = sync
+        ctx.executor.on_outcomes = ctx.run_events.changed
         await ctx.executor.start()
-        ctx.scheduler = Scheduler(ctx.db, settings, clock=ctx.clock, notify=ctx.notify)
+        ctx.scheduler = Scheduler(ctx.store, settings, clock=ctx.clock, notify=ctx.notify)
         await ctx.scheduler.start()
 
     async def stop(self) -> None:

@@ -86,7 +86,10 @@ class AccountSafety:
     working_hours: Sequence[Mapping[str, Any]] | None = None
     quotas: Mapping[str, Mapping[str, int]] | None = None
     cooldowns: Mapping[str, float] = field(default_factory=dict)
-    next_action_at: float | None = None
+    # When the account last acted, and its draw in [0, 1) of the pacing gap that follows:
+    # the gap itself is a rule of the current pace (see `next_action_at`), never stored.
+    last_action_at: float | None = None
+    gap_draw: float | None = None
 
 
 def warmup_factor(account: AccountSafety, now: float, s: SafetySettings) -> float:
@@ -170,11 +173,27 @@ def _at(day: Any, hhmm: str, zone: ZoneInfo) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
 
 
-def account_hold(account: AccountSafety, now: float) -> Hold | None:
+def gap_s(s: SafetySettings, draw: float | None) -> float:
+    """The pacing gap a draw in [0, 1) stands for under the current pace (0 in fast pace)."""
+    if s.gap_max_s <= 0 or draw is None:
+        return 0.0
+    return s.gap_min_s + draw * (s.gap_max_s - s.gap_min_s)
+
+
+def next_action_at(account: AccountSafety, s: SafetySettings) -> float | None:
+    """The earliest time the account may act again (pacing), None when it may now."""
+    gap = gap_s(s, account.gap_draw)
+    if account.last_action_at is None or gap <= 0:
+        return None
+    return account.last_action_at + gap
+
+
+def account_hold(account: AccountSafety, now: float, s: SafetySettings) -> Hold | None:
     """Holds that stop every run of the account: pacing gap, working hours, cool-down '*'."""
     holds: list[Hold] = []
-    if account.next_action_at is not None and account.next_action_at > now:
-        holds.append(Hold("pacing: minimum gap between two actions", account.next_action_at))
+    pace_until = next_action_at(account, s)
+    if pace_until is not None and pace_until > now:
+        holds.append(Hold("pacing: minimum gap between two actions", pace_until))
     until = account.cooldowns.get("*")
     if until is not None and until > now:
         holds.append(Hold("cool-down after LinkedIn said too many requests", until))
@@ -190,11 +209,16 @@ def touchpoint_hold(
     now: float,
     s: SafetySettings,
     starts: Sequence[float],
+    *,
+    caps: bool = True,
 ) -> Hold | None:
-    """Holds specific to one touchpoint type: its cool-down, then its caps."""
+    """Holds specific to one touchpoint type: its cool-down, then (unless `caps` is False,
+    as for a dry run, which never counts) its caps."""
     until = account.cooldowns.get(touchpoint)
     if until is not None and until > now:
         return Hold(f"cool-down of {touchpoint} after a LinkedIn limit", until)
+    if not caps:
+        return None
     for row in usage(starts, caps_for(account, touchpoint, now, s), now):
         if row.remaining <= 0:
             return Hold(
@@ -203,8 +227,6 @@ def touchpoint_hold(
     return None
 
 
-def next_gap(s: SafetySettings, rng: random.Random) -> float:
-    """A randomised minimum gap before the account's next action (0 in fast pace)."""
-    if s.gap_max_s <= 0:
-        return 0.0
-    return rng.uniform(s.gap_min_s, s.gap_max_s)
+def gap_draw(rng: random.Random) -> float:
+    """A fresh pacing draw for the gap after an action (see `gap_s`)."""
+    return rng.random()

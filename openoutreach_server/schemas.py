@@ -207,6 +207,13 @@ class AccountOut(BaseModel):
     identity: dict[str, Any] | None
     status: AccountStatus
     status_reason: str | None
+    paused_from: AccountStatus | None = Field(
+        default=None, description="While paused: the status resume returns to"
+    )
+    cooldowns: dict[str, datetime] = Field(
+        default_factory=dict,
+        description="Cool-downs running now: touchpoint type (or * for all) -> end",
+    )
     created_at: datetime
     updated_at: datetime
     last_login_at: datetime | None

@@ -9,7 +9,7 @@ from loguru import logger
 
 from openoutreach_server.clock import Clock
 from openoutreach_server.config import Settings
-from openoutreach_server.executor import RunFn
+from openoutreach_server.dispatch.executor import RunFn
 from openoutreach_server.runtime import WorkerRuntime, build_context
 
 
@@ -33,4 +33,4 @@ async def run_worker(
     await stop.wait()
     logger.info("stop requested")
     await runtime.stop()
-    ctx.db.dispose()
+    ctx.store.dispose()

@@ -10,8 +10,8 @@ import pytest
 
 from linkedin_sim import SimServer
 from openoutreach_server.config import Settings
-from openoutreach_server.db.engine import Database
 from openoutreach_server.main import create_app
+from openoutreach_server.store import Store, open_store
 from tests.support.live import LiveServer
 
 API_KEY = "test-key-0123456789"
@@ -73,8 +73,9 @@ def sim(sim_server: SimServer) -> SimServer:
 
 
 @pytest.fixture
-def database(settings: Settings) -> Database:
-    """The test's SQLite file with the schema created (no accounts)."""
-    db = Database(settings.db_url)
-    db.create_schema()
-    return db
+def database(settings: Settings) -> Iterator[Store]:
+    """The test's store on a real SQLite file, schema created (no accounts)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = open_store(settings)
+    yield store
+    store.dispose()

@@ -238,6 +238,9 @@ class BrowserPool:
         try:
             slot.last_used = self._monotonic()
             await self._after_use(key, slot, save_state)
+            if slot.doomed and self._slots.get(key) is slot:
+                # Doomed while its state was being saved: close it now, still holding the lock.
+                await self._close_slot(key, slot)
         finally:
             slot.busy = False  # only now may LRU or the idle TTL close it
             lock.release()

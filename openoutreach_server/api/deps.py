@@ -1,4 +1,4 @@
-"""Dependencies: the server context and API-key auth."""
+"""Dependencies shared by the routers: the server context, API-key auth, ids, touchpoints."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from typing import Annotated
 from fastapi import Depends, Path, Request, Security
 from fastapi.security import APIKeyHeader
 
+from linkedin.touchpoints.models import AnyTouchpoint, check_linkedin_url
+from linkedin.touchpoints.runner import supported_types
 from openoutreach_server.api.gate import key_matches
 from openoutreach_server.api.problems import ApiError
 from openoutreach_server.context import ServerContext
+from openoutreach_server.errors import Invalid
 
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
 
@@ -39,3 +42,15 @@ Ctx = Annotated[ServerContext, Depends(get_ctx)]
 MAX_ID = 2**63 - 1
 RunId = Annotated[int, Path(ge=1, le=MAX_ID, description="A run's id")]
 ScheduleId = Annotated[int, Path(ge=1, le=MAX_ID, description="A schedule's id")]
+
+
+def check_touchpoint(touchpoint: AnyTouchpoint, base_url: str) -> None:
+    """Invalid unless the touchpoint is implemented and every URL in it is on the LinkedIn
+    host (the browser is never pointed at another host)."""
+    if touchpoint.type not in supported_types():
+        raise Invalid("touchpoint.type", f"{touchpoint.type!r} is not implemented yet")
+    for field, url in touchpoint.linkedin_urls().items():
+        try:
+            check_linkedin_url(url, base_url)
+        except ValueError as exc:
+            raise Invalid(f"touchpoint.{field}", str(exc)) from exc

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from linkedin.touchpoints.models import TOUCHPOINT_TYPES
 from openoutreach_server.api.gate import PROBLEM, problem_body
+from openoutreach_server.errors import Conflict, Invalid, NotFound
 
 
 class ApiError(Exception):
@@ -100,6 +101,18 @@ def invalid(errors: list[dict[str, Any]]) -> Response:
 
 def install(app: FastAPI) -> None:
     """Register the handlers."""
+
+    @app.exception_handler(Invalid)
+    async def _invalid(_: Request, exc: Invalid) -> Response:
+        return invalid([{"field": exc.field, "message": exc.reason}])
+
+    @app.exception_handler(NotFound)
+    async def _not_found(_: Request, exc: NotFound) -> Response:
+        return problem(404, "Not found", exc.message)
+
+    @app.exception_handler(Conflict)
+    async def _conflict(_: Request, exc: Conflict) -> Response:
+        return problem(409, "Conflict", exc.message)
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> Response:

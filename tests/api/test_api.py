@@ -262,7 +262,8 @@ def test_account_lifecycle(api: httpx.Client, data_dir: Path) -> None:
     with sqlite3.connect(data_dir / "openoutreach.db") as conn:
         row = conn.execute("SELECT status, status_reason FROM accounts").fetchone()
     assert row == ("paused", "holiday")
-    assert api.post("/accounts/amy/resume").json()["status"] == "active"
+    # amy never logged in: resume returns her to needs_login, never to active (issue 12.1).
+    assert api.post("/accounts/amy/resume").json()["status"] == "needs_login"
     run = api.post("/runs", json=_visit(handle="amy")).json()
     assert api.delete("/accounts/amy").status_code == 204
     assert api.get("/accounts/amy").status_code == 404

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from playwright.async_api import Page
+from pydantic import ValidationError
 
 from linkedin.browser.pace import Pace
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
-from linkedin.touchpoints.models import CommentResult, parse_touchpoint
+from linkedin.touchpoints.models import CommentInput, CommentResult, parse_touchpoint
 from linkedin.touchpoints.runner import TouchpointContext, run_touchpoint
 from linkedin_sim import SimServer
 from linkedin_sim.social import CARL_POST, JANE_POSTS
@@ -105,8 +106,19 @@ async def test_unknown_post(page: Page, sim: SimServer, tctx: TouchpointContext)
 
 
 async def test_blank_text_refused(page: Page, sim: SimServer, tctx: TouchpointContext) -> None:
-    with pytest.raises(TouchpointError) as err:
+    # Refused when the input is validated (the API's 422) ...
+    with pytest.raises(ValidationError, match="visible characters"):
         await run_comment(page, sim, tctx, post_url=post_url(sim, CARL), text="  \n")
+    # ... and by the touchpoint itself, for callers that skip validation.
+    unchecked = CommentInput.model_construct(
+        type="comment",
+        post_url=post_url(sim, CARL),
+        profile_url=None,
+        within_days=None,
+        text="  \n",
+    )
+    with pytest.raises(TouchpointError) as err:
+        await run_touchpoint(page, unchecked, tctx)
     assert err.value.code == ErrorCode.INVALID_INPUT
     assert recorded(sim) == []
 

@@ -6,10 +6,11 @@ import random
 
 import pytest
 from playwright.async_api import Page
+from pydantic import ValidationError
 
 from linkedin.browser.pace import Pace
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
-from linkedin.touchpoints.models import MessageResult, parse_touchpoint
+from linkedin.touchpoints.models import MessageInput, MessageResult, parse_touchpoint
 from linkedin.touchpoints.runner import TouchpointContext, run_touchpoint
 from linkedin_sim import SimServer
 from linkedin_sim.state import Fault
@@ -131,8 +132,15 @@ async def test_own_profile(page: Page, sim: SimServer, tctx: TouchpointContext) 
 
 
 async def test_blank_text_refused(page: Page, sim: SimServer, tctx: TouchpointContext) -> None:
-    with pytest.raises(TouchpointError) as err:
+    # Refused when the input is validated (the API's 422) ...
+    with pytest.raises(ValidationError, match="visible characters"):
         await run_message(page, sim, tctx, "carl-connected", " \n ")
+    # ... and by the touchpoint itself, before any page load, for callers that skip it.
+    unchecked = MessageInput.model_construct(
+        type="message", profile_url=sim.profile_url("carl-connected"), text=" \n "
+    )
+    with pytest.raises(TouchpointError) as err:
+        await run_touchpoint(page, unchecked, tctx)
     assert err.value.code == ErrorCode.INVALID_INPUT
     assert page.url == "about:blank"
 

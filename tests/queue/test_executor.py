@@ -13,14 +13,14 @@ import pytest
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 from openoutreach_server.artifacts import ArtifactStore
 from openoutreach_server.config import Settings
-from openoutreach_server.db.engine import Database
-from openoutreach_server.executor import Executor
-from openoutreach_server.queue import Claimed
-from tests.queue.conftest import add_accounts, add_run, statuses
+from openoutreach_server.dispatch.executor import Executor
+from openoutreach_server.store import Store
+from openoutreach_server.store.records import Claimed
+from tests.support.store import add_accounts, add_run, statuses
 
 
 @pytest.fixture
-def db(database: Database) -> Database:
+def db(database: Store) -> Store:
     return database
 
 
@@ -41,7 +41,7 @@ async def _until(predicate: Any, limit_s: float = 10.0) -> None:
 
 
 async def test_runs_of_different_accounts_run_in_parallel_one_per_account(
-    db: Database, settings: Settings
+    db: Store, settings: Settings
 ) -> None:
     settings.max_sessions = 3
     handles = ["a", "b", "c", "d", "e"]
@@ -73,7 +73,7 @@ async def test_runs_of_different_accounts_run_in_parallel_one_per_account(
 
 
 async def test_enqueue_wakes_an_idle_executor_without_polling(
-    db: Database, settings: Settings
+    db: Store, settings: Settings
 ) -> None:
     add_accounts(db, ["a"])
     done = asyncio.Event()
@@ -86,17 +86,15 @@ async def test_enqueue_wakes_an_idle_executor_without_polling(
     await executor.start()
     await asyncio.wait_for(executor.idle.wait(), 5)
     add_run(db, "a")
-    from openoutreach_server.wake import poke_all
+    from openoutreach_server.store.wake import poke_all
 
-    assert poke_all(settings.wake_dir) == 1  # what POST /runs does after committing
+    assert poke_all(settings.wake_dir) == 1  # what the RUNS notification does after a commit
     # The safety wake-up is 30 s away: finishing well inside it proves the poke woke us.
     await asyncio.wait_for(done.wait(), 5)
     await executor.stop()
 
 
-async def test_retryable_failure_is_retried_then_completes(
-    db: Database, settings: Settings
-) -> None:
+async def test_retryable_failure_is_retried_then_completes(db: Store, settings: Settings) -> None:
     add_accounts(db, ["a"])
     run_id = add_run(db, "a", max_attempts=3)
     calls = 0
@@ -117,7 +115,7 @@ async def test_retryable_failure_is_retried_then_completes(
     assert '"attempt": 2' in result or '"attempt":2' in result
 
 
-async def test_account_level_error_stops_the_account(db: Database, settings: Settings) -> None:
+async def test_account_level_error_stops_the_account(db: Store, settings: Settings) -> None:
     add_accounts(db, ["a", "b"])
     first = add_run(db, "a")
     second = add_run(db, "a")
@@ -143,7 +141,7 @@ async def test_account_level_error_stops_the_account(db: Database, settings: Set
 
 
 async def test_unexpected_exception_fails_with_traceback_and_executor_goes_on(
-    db: Database, settings: Settings
+    db: Store, settings: Settings
 ) -> None:
     add_accounts(db, ["a"])
     bad = add_run(db, "a")
@@ -166,7 +164,7 @@ async def test_unexpected_exception_fails_with_traceback_and_executor_goes_on(
 
 
 async def test_stop_interrupts_side_effects_and_requeues_reads(
-    db: Database, settings: Settings
+    db: Store, settings: Settings
 ) -> None:
     add_accounts(db, ["a", "b"])
     connect = add_run(db, "a", type_="connect")
@@ -191,7 +189,7 @@ async def test_stop_interrupts_side_effects_and_requeues_reads(
 
 
 async def test_an_accounts_change_in_another_process_reaches_the_worker(
-    db: Database, settings: Settings
+    db: Store, settings: Settings
 ) -> None:
     from openoutreach_server.runtime import build_context
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from openoutreach_server.config import Settings
-from openoutreach_server.db.engine import Database
-from tests.queue.conftest import add_accounts, add_run, statuses
+from openoutreach_server.store import Store
+from tests.support.store import add_accounts, add_run, statuses
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,12 +55,12 @@ def _events(log: Path) -> list[tuple[str, int, str, int, float]]:
 
 
 @pytest.fixture
-def db(database: Database) -> Database:
+def db(database: Store) -> Store:
     return database
 
 
 def test_two_workers_never_share_a_run_or_an_account(
-    settings: Settings, db: Database, tmp_path: Path
+    settings: Settings, db: Store, tmp_path: Path
 ) -> None:
     handles = [f"acct{i}" for i in range(6)]
     add_accounts(db, handles)
@@ -92,7 +92,7 @@ def test_two_workers_never_share_a_run_or_an_account(
 
 
 def test_sigkilled_worker_side_effect_interrupted_read_requeued(
-    settings: Settings, db: Database, tmp_path: Path
+    settings: Settings, db: Store, tmp_path: Path
 ) -> None:
     add_accounts(db, ["a", "b"])
     now = time.time()

@@ -11,36 +11,36 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from linkedin.touchpoints.errors import ErrorCode
-from openoutreach_server import queue
+from openoutreach_server import safety
 from openoutreach_server.config import Settings
-from openoutreach_server.db.engine import Database
 from openoutreach_server.safety import DAY, SafetySettings
-from tests.queue.conftest import add_accounts, add_run
+from openoutreach_server.store import Store, open_store
+from openoutreach_server.store.records import Claimed, Outcome
+from tests.support.store import add_accounts, add_run
 
 T0 = 1_800_000_000.0  # a fixed "now": nothing here sleeps
 RULES = SafetySettings(warmup_days=0)
 
 
 @pytest.fixture
-def db(database: Database) -> Database:
+def db(database: Store) -> Store:
     add_accounts(database, ["a"], now=T0 - 100 * DAY)
     return database
 
 
-def _claim(db: Database, now: float, rules: SafetySettings = RULES) -> list[queue.Claimed]:
-    return queue.claim(db, now=now, limit=8, worker_id="w", lease_s=60, rules=rules)
+def _claim(db: Store, now: float, rules: SafetySettings = RULES) -> list[Claimed]:
+    return db.runs.claim(now=now, limit=8, worker_id="w", lease_s=60, rules=rules)
 
 
 def _finish(
-    db: Database,
+    db: Store,
     run_id: int,
     now: float,
     code: str | None = None,
     rules: SafetySettings = RULES,
 ) -> None:
-    outcome = queue.Outcome(run_id, result={} if code is None else None, code=code, message="x")
-    queue.finish_and_claim(
-        db,
+    outcome = Outcome(run_id, result={} if code is None else None, code=code, message="x")
+    db.runs.finish_and_claim(
         [outcome],
         now=now,
         limit=0,
@@ -52,35 +52,46 @@ def _finish(
     )
 
 
-def _account(db: Database) -> sqlite3.Row:
-    with db.raw_read() as conn:
+def _account(db: Store) -> sqlite3.Row:
+    with db.db.read() as conn:
         row: sqlite3.Row = conn.execute("SELECT * FROM accounts WHERE handle = 'a'").fetchone()
         return row
 
 
-def _set(db: Database, **values: object) -> None:
-    with db.raw_write() as conn:
+def _set(db: Store, **values: object) -> None:
+    with db.db.write() as conn:
         for column, value in values.items():
             conn.execute(f"UPDATE accounts SET {column} = ? WHERE handle = 'a'", (value,))
 
 
-def _status(db: Database, run_id: int) -> tuple[str, str | None]:
-    with db.raw_read() as conn:
+def _status(db: Store, run_id: int) -> tuple[str, str | None]:
+    with db.db.read() as conn:
         row = conn.execute("SELECT status, error_code FROM runs WHERE id = ?", (run_id,)).fetchone()
         return row["status"], row["error_code"]
 
 
-def test_pacing_gap_is_enforced_by_the_dispatcher(db: Database) -> None:
+def test_pacing_gap_is_enforced_by_the_dispatcher(db: Store) -> None:
     rules = SafetySettings(warmup_days=0, gap_min_s=60, gap_max_s=60)
     first, second = add_run(db, "a", now=T0), add_run(db, "a", now=T0)
     assert [c.id for c in _claim(db, T0, rules)] == [first]
     _finish(db, first, T0 + 5, rules=rules)
-    assert _account(db)["next_action_at"] == T0 + 65
+    account = _account(db)
+    assert (account["last_action_at"], account["gap_draw"]) == (
+        T0 + 5,
+        pytest.approx(0.134, abs=1e-3),
+    )
+    assert (
+        safety.next_action_at(
+            safety.AccountSafety(created_at=0, last_action_at=T0 + 5, gap_draw=account["gap_draw"]),
+            rules,
+        )
+        == T0 + 65
+    )
     assert _claim(db, T0 + 64, rules) == []  # nobody sleeps holding the account meanwhile
     assert [c.id for c in _claim(db, T0 + 65, rules)] == [second]
 
 
-def test_caps_hold_one_touchpoint_and_let_others_pass(db: Database) -> None:
+def test_caps_hold_one_touchpoint_and_let_others_pass(db: Store) -> None:
     _set(db, quotas=json.dumps({"connect": {"hour": 2}}))
     connects = [add_run(db, "a", type_="connect", now=T0) for _ in range(3)]
     visit = add_run(db, "a", type_="visit", now=T0)
@@ -99,7 +110,7 @@ def test_caps_hold_one_touchpoint_and_let_others_pass(db: Database) -> None:
     assert [c.id for c in _claim(db, T0 + 3600 + 1)] == [connects[2]]
 
 
-def test_on_quota_fail_fails_with_quota_exceeded(db: Database) -> None:
+def test_on_quota_fail_fails_with_quota_exceeded(db: Store) -> None:
     _set(db, quotas=json.dumps({"connect": {"hour": 1}}))
     first = add_run(db, "a", type_="connect", now=T0)
     eager = add_run(db, "a", type_="connect", now=T0, on_quota="fail")
@@ -112,8 +123,7 @@ def test_on_quota_fail_fails_with_quota_exceeded(db: Database) -> None:
 
 
 def test_warmup_scales_a_new_accounts_caps(settings: Settings) -> None:
-    db = Database(settings.db_url)
-    db.create_schema()
+    db = open_store(settings)
     add_accounts(db, ["a"], now=T0)  # created now: 25 % of the caps
     rules = SafetySettings(warmup_days=21, warmup_start=0.25)
     runs = [add_run(db, "a", type_="connect", now=T0) for _ in range(6)]
@@ -126,7 +136,7 @@ def test_warmup_scales_a_new_accounts_caps(settings: Settings) -> None:
     assert _status(db, runs[5]) == ("pending", None)
 
 
-def test_rate_limit_cools_down_every_touchpoint_then_releases(db: Database) -> None:
+def test_rate_limit_cools_down_every_touchpoint_then_releases(db: Store) -> None:
     failing = add_run(db, "a", type_="visit", now=T0)
     after = add_run(db, "a", type_="visit", now=T0)
     _claim(db, T0)
@@ -139,7 +149,7 @@ def test_rate_limit_cools_down_every_touchpoint_then_releases(db: Database) -> N
     assert [c.id for c in _claim(db, until)] == [after]
 
 
-def test_circuit_breaker_pauses_after_consecutive_technical_failures(db: Database) -> None:
+def test_circuit_breaker_pauses_after_consecutive_technical_failures(db: Store) -> None:
     runs = [add_run(db, "a", type_="visit", now=T0) for _ in range(5)]
     now = T0
     # A target that does not exist is not the account's fault: it does not count.
@@ -157,7 +167,7 @@ def test_circuit_breaker_pauses_after_consecutive_technical_failures(db: Databas
     assert _status(db, runs[4]) == ("pending", None)
 
 
-def test_success_resets_the_breaker(db: Database) -> None:
+def test_success_resets_the_breaker(db: Store) -> None:
     for _ in range(3):
         add_run(db, "a", type_="visit", now=T0)
     now = T0
@@ -171,7 +181,7 @@ def test_success_resets_the_breaker(db: Database) -> None:
     assert _account(db)["status"] == "active"
 
 
-def test_working_hours_hold_the_account(db: Database) -> None:
+def test_working_hours_hold_the_account(db: Store) -> None:
     hours = [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}]
     _set(db, working_hours=json.dumps(hours), timezone="Europe/Paris")
     run = add_run(db, "a", now=T0)  # T0 is Friday 2027-01-15 08:00 UTC

@@ -67,7 +67,7 @@ def test_working_hours_next_opening_in_the_accounts_timezone() -> None:
     assert safety.open_at(account, saturday) == ts("2026-06-08T09:00:00+02:00")
     inside = ts("2026-06-08T10:00:00+02:00")
     assert safety.open_at(account, inside) == inside
-    hold = safety.account_hold(account, saturday)
+    hold = safety.account_hold(account, saturday, SafetySettings())
     assert hold is not None and hold.reason == "outside working hours"
 
 
@@ -84,8 +84,12 @@ def test_working_hours_across_dst_transitions() -> None:
 
 def test_holds_pick_the_latest_release() -> None:
     now = 1000.0
-    account = AccountSafety(created_at=0, next_action_at=now + 50, cooldowns={"*": now + 500})
-    hold = safety.account_hold(account, now)
+    rules = SafetySettings(gap_min_s=50, gap_max_s=50)
+    account = AccountSafety(
+        created_at=0, last_action_at=now, gap_draw=0.5, cooldowns={"*": now + 500}
+    )
+    assert safety.next_action_at(account, rules) == now + 50
+    hold = safety.account_hold(account, now, rules)
     assert hold is not None and hold.until == now + 500
     assert "cool-down" in hold.reason
     cooled = AccountSafety(created_at=0, cooldowns={"connect": now + 10})
@@ -97,7 +101,18 @@ def test_holds_pick_the_latest_release() -> None:
 def test_gap_is_random_within_bounds_and_zero_when_fast() -> None:
     rng = random.Random(7)
     rules = SafetySettings(gap_min_s=30, gap_max_s=90)
-    gaps = [safety.next_gap(rules, rng) for _ in range(200)]
+    gaps = [safety.gap_s(rules, safety.gap_draw(rng)) for _ in range(200)]
     assert 30 <= min(gaps) < 40 and 80 < max(gaps) <= 90
     assert len(set(gaps)) > 150
-    assert safety.next_gap(SafetySettings(), rng) == 0.0
+    assert safety.gap_s(SafetySettings(), safety.gap_draw(rng)) == 0.0
+
+
+def test_the_gap_is_a_rule_of_the_current_pace_not_a_stored_fact() -> None:
+    # The same stored draw after an action: 3 minutes at human pace, nothing at fast pace.
+    account = AccountSafety(created_at=0, last_action_at=1000.0, gap_draw=1.0)
+    human = SafetySettings(gap_min_s=45, gap_max_s=180)
+    assert safety.next_action_at(account, human) == 1180.0
+    assert safety.account_hold(account, 1001.0, human) is not None
+    fast = SafetySettings()  # what OO_PACE=fast gives (gaps 0)
+    assert safety.next_action_at(account, fast) is None
+    assert safety.account_hold(account, 1001.0, fast) is None

@@ -6,9 +6,9 @@ import time
 
 import httpx
 
-from openoutreach_server import queue
 from openoutreach_server.config import Settings
-from openoutreach_server.db.engine import Database
+from openoutreach_server.store import open_store
+from openoutreach_server.store.records import Outcome
 
 PROFILE = "https://www.linkedin.com/in/john-smith/"
 
@@ -23,8 +23,8 @@ def test_usage_and_waiting_reason_follow_the_caps(api: httpx.Client, settings: S
         "/accounts", json={"handle": "jane", "li_at": "x", "quotas": {"connect": {"hour": 2}}}
     )
     assert created.status_code == 201
-    db = Database(settings.db_url)
-    with db.raw_write() as conn:  # as if logged in a month ago (warm-up over)
+    db = open_store(settings)
+    with db.db.write() as conn:  # as if logged in a month ago (warm-up over)
         conn.execute(
             "UPDATE accounts SET status = 'active', created_at = ? WHERE handle = 'jane'",
             (time.time() - 30 * 86400,),
@@ -32,10 +32,9 @@ def test_usage_and_waiting_reason_follow_the_caps(api: httpx.Client, settings: S
     ids = [_connect(api) for _ in range(3)]
     rules = settings.safety()
     for _ in range(2):
-        (claimed,) = queue.claim(
-            db, now=time.time(), limit=1, worker_id="w", lease_s=60, rules=rules
-        )
-        queue.complete(db, claimed.id, "w", {"status": "sent"}, time.time())
+        (claimed,) = db.runs.claim(now=time.time(), limit=1, worker_id="w", lease_s=60, rules=rules)
+        outcome = Outcome(claimed.id, result={"status": "sent"})
+        db.runs.finish([outcome], now=time.time(), worker_id="w", rules=rules)
 
     usage = api.get("/accounts/jane/usage").json()
     hour = usage["touchpoints"]["connect"]["windows"]["hour"]
@@ -61,15 +60,16 @@ def test_resume_after_the_breaker_starts_counting_afresh(
     api: httpx.Client, settings: Settings
 ) -> None:
     api.post("/accounts", json={"handle": "jane", "li_at": "x"})
-    db = Database(settings.db_url)
-    with db.raw_write() as conn:
+    db = open_store(settings)
+    with db.db.write() as conn:
         conn.execute(
             "UPDATE accounts SET status = 'paused', consecutive_failures = 3,"
-            " status_reason = 'circuit breaker: 3 failures in a row' WHERE handle = 'jane'"
+            " paused_from = 'active', status_reason = 'circuit breaker: 3 failures in a row'"
+            " WHERE handle = 'jane'"
         )
     resumed = api.post("/accounts/jane/resume")
     assert resumed.json()["status"] == "active"
-    with db.raw_read() as conn:
+    with db.db.read() as conn:
         row = conn.execute(
             "SELECT status, status_reason, consecutive_failures FROM accounts"
         ).fetchone()

@@ -9,26 +9,25 @@ from typing import Any
 
 import pytest
 
-from openoutreach_server import schedules
 from openoutreach_server.clock import FakeClock
 from openoutreach_server.config import Settings
-from openoutreach_server.db.engine import Database
-from openoutreach_server.scheduling.poller import Scheduler, fire_due, next_due
-from tests.scheduler.conftest import add_schedule, fire_times, schedule_row
+from openoutreach_server.scheduling.poller import Scheduler
+from openoutreach_server.store import Store, open_store
+from tests.scheduler.conftest import add_schedule, fire_times, patch_schedule, schedule_row
 
 T0 = 1_735_732_800.0  # 2025-01-01T12:00:00Z, a whole minute
 
 
-def _fire(db: Database, clock: FakeClock, grace_s: float = 600.0, batch: int = 500) -> int:
+def _fire(db: Store, clock: FakeClock, grace_s: float = 600.0, batch: int = 500) -> int:
     total = 0
     while True:
-        result = fire_due(db, clock, grace_s=grace_s, max_attempts=3, batch=batch)
+        result = db.schedules.fire_due(clock, grace_s=grace_s, max_attempts=3, batch=batch)
         total += result.fired
         if result.schedules < batch:
             return total
 
 
-def test_each_due_fire_becomes_one_run_with_its_fire_time(db: Database) -> None:
+def test_each_due_fire_becomes_one_run_with_its_fire_time(db: Store) -> None:
     clock = FakeClock(T0)
     sid = add_schedule(db, T0, "* * * * * */2")
     assert _fire(db, clock) == 0  # created at T0: the first fire is T0 + 2
@@ -40,13 +39,13 @@ def test_each_due_fire_becomes_one_run_with_its_fire_time(db: Database) -> None:
     row = schedule_row(db, sid)
     assert (row["fires"], row["skipped_fires"], row["last_fire_at"]) == (5, 0, T0 + 10)
     assert row["next_fire_at"] == T0 + 12
-    with db.raw_read() as conn:
+    with db.db.read() as conn:
         run = conn.execute("SELECT * FROM runs WHERE schedule_id = ?", (sid,)).fetchone()
     assert (run["handle"], run["type"], run["status"]) == ("jane", "visit", "pending")
     assert run["created_at"] == pytest.approx(T0 + 2.01)
 
 
-def test_after_downtime_missed_fires_coalesce_into_the_latest_within_grace(db: Database) -> None:
+def test_after_downtime_missed_fires_coalesce_into_the_latest_within_grace(db: Store) -> None:
     clock = FakeClock(T0)
     minutely = add_schedule(db, T0, "* * * * *")
     hourly = add_schedule(db, T0, "0 * * * *")
@@ -63,16 +62,14 @@ def test_after_downtime_missed_fires_coalesce_into_the_latest_within_grace(db: D
     assert schedule_row(db, hourly)["next_fire_at"] == T0 + 3 * 3600
 
 
-def test_a_paused_schedule_fires_nothing_and_resuming_does_not_make_up(db: Database) -> None:
+def test_a_paused_schedule_fires_nothing_and_resuming_does_not_make_up(db: Store) -> None:
     clock = FakeClock(T0)
     sid = add_schedule(db, T0, "* * * * * *")
-    with db.raw_write() as conn:
-        schedules.patch(conn, schedules.get(conn, sid), {"active": False}, T0)  # type: ignore[arg-type]
+    patch_schedule(db, sid, {"active": False}, T0)
     clock.value = T0 + 30
     assert _fire(db, clock) == 0
-    assert next_due(db) is None
-    with db.raw_write() as conn:
-        row = schedules.patch(conn, schedules.get(conn, sid), {"active": True}, clock.value)  # type: ignore[arg-type]
+    assert db.schedules.next_due() is None
+    row = patch_schedule(db, sid, {"active": True}, clock.value)
     assert row["next_fire_at"] == T0 + 31
     clock.value = T0 + 31
     _fire(db, clock)
@@ -80,23 +77,20 @@ def test_a_paused_schedule_fires_nothing_and_resuming_does_not_make_up(db: Datab
     assert schedule_row(db, sid)["skipped_fires"] == 0
 
 
-def test_patching_the_cron_or_timezone_recomputes_the_next_fire(db: Database) -> None:
+def test_patching_the_cron_or_timezone_recomputes_the_next_fire(db: Store) -> None:
     sid = add_schedule(db, T0, "0 9 * * *", "UTC")
     assert schedule_row(db, sid)["next_fire_at"] == T0 + 21 * 3600  # tomorrow 09:00 UTC
-    with db.raw_write() as conn:
-        row = schedules.patch(conn, schedules.get(conn, sid), {"timezone": "America/New_York"}, T0)  # type: ignore[arg-type]
+    row = patch_schedule(db, sid, {"timezone": "America/New_York"}, T0)
     assert row["next_fire_at"] == T0 + 2 * 3600  # 09:00 EST = 14:00 UTC today
     assert schedule_row(db, sid)["next_fire_at"] == T0 + 2 * 3600  # and it is stored
-    with db.raw_write() as conn:
-        row = schedules.patch(conn, row, {"cron": "30 12 * * *"}, T0 + 1)
+    row = patch_schedule(db, sid, {"cron": "30 12 * * *"}, T0 + 1)
     assert row["next_fire_at"] == T0 + 5 * 3600 + 1800  # 12:30 EST = 17:30 UTC
     assert schedule_row(db, sid)["next_fire_at"] == T0 + 5 * 3600 + 1800
-    with db.raw_write() as conn:
-        row = schedules.patch(conn, row, {"tags": ["x"]}, T0 + 2)
+    row = patch_schedule(db, sid, {"tags": ["x"]}, T0 + 2)
     assert row["next_fire_at"] == T0 + 5 * 3600 + 1800  # unchanged: timing did not change
 
 
-def test_dst_fires_across_spring_forward_and_fall_back(db: Database) -> None:
+def test_dst_fires_across_spring_forward_and_fall_back(db: Store) -> None:
     # Paris, 2024-03-31 00:10 local; every 30 minutes through the night of the jump.
     start = 1_711_840_200.0
     clock = FakeClock(start)
@@ -119,10 +113,10 @@ def test_dst_fires_across_spring_forward_and_fall_back(db: Database) -> None:
     assert [t - times[0] for t in times] == [0, 1800, 3600, 5400]
 
 
-def test_a_schedule_whose_account_is_gone_is_paused(db: Database) -> None:
+def test_a_schedule_whose_account_is_gone_is_paused(db: Store) -> None:
     clock = FakeClock(T0)
     sid = add_schedule(db, T0, "* * * * * *")
-    with db.raw_write() as conn:
+    with db.db.write() as conn:
         conn.execute("DELETE FROM accounts WHERE handle = 'jane'")
     clock.value = T0 + 5
     assert _fire(db, clock) == 0
@@ -131,7 +125,7 @@ def test_a_schedule_whose_account_is_gone_is_paused(db: Database) -> None:
     assert fire_times(db, sid) == []
 
 
-def test_many_schedules_fire_in_batches(db: Database) -> None:
+def test_many_schedules_fire_in_batches(db: Store) -> None:
     clock = FakeClock(T0)
     ids = [add_schedule(db, T0, "* * * * * */5") for _ in range(120)]
     clock.value = T0 + 5
@@ -140,9 +134,8 @@ def test_many_schedules_fire_in_batches(db: Database) -> None:
 
 
 def test_two_pollers_on_one_database_never_duplicate_a_fire(settings: Settings) -> None:
-    dbs = [Database(settings.db_url) for _ in range(2)]
-    dbs[0].create_schema()
-    from tests.queue.conftest import add_accounts
+    dbs = [open_store(settings) for _ in range(2)]
+    from tests.support.store import add_accounts
 
     add_accounts(dbs[0], ["jane"])
     clock = FakeClock(T0)
@@ -150,13 +143,13 @@ def test_two_pollers_on_one_database_never_duplicate_a_fire(settings: Settings) 
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
 
-    def poll(db: Database) -> None:
+    def poll(db: Store) -> None:
         try:
             for step in range(1, 31):
                 barrier.wait(timeout=10)
                 # Both pollers see the same instant, as two processes would.
                 local = FakeClock(T0 + step + 0.5)
-                while fire_due(db, local, grace_s=600, max_attempts=3, batch=7).schedules:
+                while db.schedules.fire_due(local, grace_s=600, max_attempts=3, batch=7).schedules:
                     pass
         except BaseException as exc:  # surfaced below
             errors.append(exc)
@@ -171,18 +164,21 @@ def test_two_pollers_on_one_database_never_duplicate_a_fire(settings: Settings) 
         times = fire_times(dbs[0], sid)
         assert times == [T0 + k for k in range(1, 31)]  # every tick once, in order
     # And even a poller that replays a fire by hand cannot insert it twice.
-    from openoutreach_server import queue
+    from openoutreach_server.store.records import NewRun
+    from openoutreach_server.store.sql.runs import INSERT_FIRE, insert_values
 
-    new = queue.NewRun(handle="jane", type="visit", touchpoint={}, side_effecting=False)
-    with dbs[0].raw_write() as conn:
-        assert queue.enqueue_fire(conn, new, ids[0], T0 + 1, clock.now()) is None
-        assert queue.enqueue_fire(conn, new, ids[0], T0 + 0.5, clock.now()) is not None
+    new = NewRun(handle="jane", type="visit", touchpoint={}, side_effecting=False)
+    with dbs[0].db.write() as conn:
+        replay = (*insert_values(new, clock.now()), ids[0], T0 + 1)
+        assert conn.execute(INSERT_FIRE, replay).fetchone() is None
+        other = (*insert_values(new, clock.now()), ids[0], T0 + 0.5)
+        assert conn.execute(INSERT_FIRE, other).fetchone() is not None
     for db in dbs:
         db.dispose()
 
 
 async def test_the_poller_loop_fires_on_wake_without_sleeping(
-    db: Database, settings: Settings
+    db: Store, settings: Settings
 ) -> None:
     clock = FakeClock(T0)
     notified: list[int] = []
@@ -206,7 +202,7 @@ async def test_the_poller_loop_fires_on_wake_without_sleeping(
 
 
 async def test_the_poller_sleeps_until_the_next_fire_then_fires_it(
-    db: Database, settings: Settings
+    db: Store, settings: Settings
 ) -> None:
     from openoutreach_server.clock import SystemClock
 
@@ -221,7 +217,7 @@ async def test_the_poller_sleeps_until_the_next_fire_then_fires_it(
         await _until(lambda: len(fire_times(db, sid)) >= 2)
         # One tick per fire (plus the wake-up's): it sleeps, it does not spin.
         assert sched.ticks - ticks <= 4
-        with db.raw_read() as conn:
+        with db.db.read() as conn:
             lateness = [
                 r[0] for r in conn.execute("SELECT created_at - fire_time FROM runs").fetchall()
             ]

@@ -72,8 +72,12 @@ def test_new_credentials_drop_the_stored_session(
     server: httpx.Client, sim: SimServer, sim_settings: Settings
 ) -> None:
     login(server, "demo", username="demo@example.com", password="demo-password")
-    with _db(sim_settings) as conn:
-        assert conn.execute("SELECT storage_state_enc FROM accounts").fetchone()[0]
+
+    def saved() -> bool:  # the session is saved just after the run's outcome
+        with _db(sim_settings) as conn:
+            return bool(conn.execute("SELECT storage_state_enc FROM accounts").fetchone()[0])
+
+    _until(saved)
     patched = server.patch("/accounts/demo", json={"password": "not-the-password"})
     assert patched.status_code == 200
     assert patched.json()["status"] == "needs_login"

@@ -11,7 +11,7 @@ from playwright.async_api import Page
 
 from linkedin_sim import SimServer
 from openoutreach_server.config import Settings
-from openoutreach_server.interactive import interactive_login
+from openoutreach_server.dispatch.interactive import interactive_login
 from openoutreach_server.runtime import build_context
 from tests.server.conftest import login, wait_run
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from openoutreach_server.config import Settings
 from openoutreach_server.logs import configure_logging
-from openoutreach_server.queue import Claimed
+from openoutreach_server.store.records import Claimed
 from openoutreach_server.worker import run_worker
 
 

@@ -9,17 +9,16 @@ import time
 
 from openoutreach_server.artifacts import ArtifactStore
 from openoutreach_server.config import Settings
-from openoutreach_server.db.engine import Database
-from tests.queue.conftest import add_accounts, add_run
+from openoutreach_server.store import Store
+from tests.support.store import add_accounts, add_run, db_path
 
 
-def test_prune_deletes_old_artifacts_and_unlists_them(settings: Settings) -> None:
-    db = Database(settings.db_url)
-    db.create_schema()
+def test_prune_deletes_old_artifacts_and_unlists_them(settings: Settings, database: Store) -> None:
+    db = database
     add_accounts(db, ["a"])
     old, recent = add_run(db, "a"), add_run(db, "a")
     store = ArtifactStore(settings.artifacts_dir)
-    with db.raw_write() as conn:
+    with sqlite3.connect(db_path(db)) as conn:
         for run_id in (old, recent):
             store.write(run_id, "page.html", b"<html></html>")
             conn.execute(
@@ -28,11 +27,13 @@ def test_prune_deletes_old_artifacts_and_unlists_them(settings: Settings) -> Non
     month_ago = time.time() - 30 * 86400
     os.utime(settings.artifacts_dir / str(old), (month_ago, month_ago))
 
-    assert store.prune(db, older_than_days=14) == 1
+    pruned = store.prune(older_than_days=14)
+    assert pruned == [old]
+    db.runs.forget_artifacts(pruned)  # what the executor's pruner does next
 
     assert not (settings.artifacts_dir / str(old)).exists()
     assert (settings.artifacts_dir / str(recent) / "page.html").exists()
-    with sqlite3.connect(db.path) as conn:
+    with sqlite3.connect(db_path(db)) as conn:
         listed = dict(conn.execute("SELECT id, artifacts FROM runs").fetchall())
     assert json.loads(listed[old]) == []
     assert json.loads(listed[recent]) == ["page.html"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from openoutreach_server import runs
-from openoutreach_server.db.engine import Database
+from openoutreach_server.store import store_for
+from openoutreach_server.store.notifier import UnixSocketNotifier
+from openoutreach_server.store.sqlite import SqliteConnector
 
 
 def test_old_database_gains_columns_and_unique_indexes(tmp_path: Path) -> None:
@@ -23,7 +24,7 @@ def test_old_database_gains_columns_and_unique_indexes(tmp_path: Path) -> None:
         )
         conn.execute("INSERT INTO accounts VALUES ('a', 'active', 'UTC', 0, 0)")
         conn.execute("INSERT INTO runs VALUES (1, 'a', 'visit', '{}', 0, 'completed', 0, 0)")
-    db = Database(f"sqlite:///{path}")
+    db = SqliteConnector(f"sqlite:///{path}")
     db.create_schema()
     db.create_schema()  # idempotent
     with sqlite3.connect(path) as conn:
@@ -32,11 +33,10 @@ def test_old_database_gains_columns_and_unique_indexes(tmp_path: Path) -> None:
         indexes = {row[1] for row in conn.execute("PRAGMA index_list(runs)")}
         epoch = conn.execute("SELECT session_epoch FROM accounts WHERE handle = 'a'").fetchone()
     assert {"schedule_id", "fire_time", "lease_expires_at", "idempotency_key"} <= run_columns
-    assert {"session_epoch", "cooldowns", "next_action_at"} <= set(accounts)
+    assert {"session_epoch", "cooldowns", "last_action_at", "uid"} <= set(accounts)
     assert {"uq_runs_one_running_per_handle", "uq_runs_schedule_fire", "ix_runs_claim"} <= indexes
     assert epoch == (0,)  # the server default filled the existing row
-    with db.raw_read() as conn:
-        old_run = runs.get(conn, 1, now=0.0)
+    old_run = store_for(db, UnixSocketNotifier(tmp_path / "wake")).runs.get(1)
     assert old_run is not None
     assert (old_run.status, old_run.dry_run, old_run.tags, old_run.priority) == (
         "completed",

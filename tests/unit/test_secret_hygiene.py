@@ -101,7 +101,7 @@ def test_a_lost_secret_key_is_not_silently_replaced(settings: Settings) -> None:
     from openoutreach_server.schemas import AccountCreate
 
     create(ctx, AccountCreate(handle="jane", username="j@example.com", password=PASSWORD))
-    ctx.db.dispose()
+    ctx.store.dispose()
     (settings.data_dir / "secret.key").unlink()
     with pytest.raises(KeyFileError, match="missing"):
         build_context(settings)
@@ -113,11 +113,11 @@ def test_a_lost_secret_key_is_not_silently_replaced(settings: Settings) -> None:
 
 def test_data_dir_and_its_files_are_private_on_every_start(settings: Settings) -> None:
     ctx = build_context(settings)
-    ctx.db.dispose()
+    ctx.store.dispose()
     data = settings.data_dir
     data.chmod(0o755)
     (data / "openoutreach.db").chmod(0o644)
-    build_context(settings).db.dispose()
+    build_context(settings).store.dispose()
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     for entry in data.iterdir():
         mode = stat.S_IMODE(entry.stat().st_mode)

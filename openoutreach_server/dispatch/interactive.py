@@ -15,10 +15,18 @@ from linkedin.browser.login import import_li_at
 from linkedin.browser.page_state import PageState, classify_url
 from linkedin.browser.pool import BrowserPool
 from linkedin.touchpoints.errors import ErrorCode
-from openoutreach_server import accounts, queue
-from openoutreach_server.browser_runner import session_callbacks
+from openoutreach_server import accounts
 from openoutreach_server.context import ServerContext
+from openoutreach_server.dispatch.browser_runner import session_callbacks
 from openoutreach_server.runtime import make_pool
+from openoutreach_server.store.records import (
+    LOGIN_PRIORITY,
+    LOGIN_TYPE,
+    AccountBusy,
+    Claimed,
+    NewRun,
+    Outcome,
+)
 
 PageHook = Callable[[Page], Awaitable[None]]
 
@@ -27,13 +35,13 @@ class NoDisplay(RuntimeError):
     """A headed browser was asked for on a machine without a screen."""
 
 
-async def _claim(ctx: ServerContext, handle: str, worker_id: str, wait_s: float) -> queue.Claimed:
-    new = queue.NewRun(
+async def _claim(ctx: ServerContext, handle: str, worker_id: str, wait_s: float) -> Claimed:
+    new = NewRun(
         handle=handle,
-        type=queue.LOGIN_TYPE,
-        touchpoint={"type": queue.LOGIN_TYPE, "mode": "interactive"},
+        type=LOGIN_TYPE,
+        touchpoint={"type": LOGIN_TYPE, "mode": "interactive"},
         side_effecting=True,
-        priority=queue.LOGIN_PRIORITY,
+        priority=LOGIN_PRIORITY,
         max_attempts=1,
     )
     loop = asyncio.get_running_loop()
@@ -41,14 +49,13 @@ async def _claim(ctx: ServerContext, handle: str, worker_id: str, wait_s: float)
     while True:
         try:
             return await asyncio.to_thread(
-                queue.enqueue_claimed,
-                ctx.db,
+                ctx.store.runs.enqueue_claimed,
                 new,
                 ctx.clock.now(),
                 worker_id=worker_id,
                 lease_s=ctx.settings.lease_s,
             )
-        except queue.AccountBusy:
+        except AccountBusy:
             if loop.time() > deadline:
                 raise
             await asyncio.sleep(1.0)  # a run of the account is in progress; it ends soon
@@ -79,7 +86,7 @@ async def interactive_login(
     pool: BrowserPool = make_pool(settings)
     heartbeat = asyncio.create_task(_keep_lease(ctx, run.id, worker_id))
     base_url = ctx.settings.linkedin_base_url
-    outcome: queue.Outcome
+    outcome: Outcome
     try:
         # A new epoch: warm contexts in running workers must not reuse the old session.
         load, save = session_callbacks(ctx, secrets, replace=True)
@@ -96,19 +103,12 @@ async def interactive_login(
                 await page.wait_for_url(
                     lambda url: classify_url(url) == PageState.FEED, timeout=timeout_s * 1000
                 )
-                outcome = queue.Outcome(run.id, result={"status": "active", "method": "human"})
+                outcome = Outcome(run.id, result={"status": "active", "method": "human"})
             except Exception:
                 state = classify_url(page.url)
-                code = (
-                    ErrorCode.SESSION_EXPIRED
-                    if state
-                    in (
-                        PageState.LOGIN,
-                        PageState.AUTHWALL,
-                    )
-                    else ErrorCode.CHECKPOINT
-                )
-                outcome = queue.Outcome(
+                signed_out = state in (PageState.LOGIN, PageState.AUTHWALL)
+                code = ErrorCode.SESSION_EXPIRED if signed_out else ErrorCode.CHECKPOINT
+                outcome = Outcome(
                     run.id,
                     code=code,
                     message=f"the feed was not reached within {timeout_s:.0f}s",
@@ -120,15 +120,7 @@ async def interactive_login(
             await heartbeat
         await pool.close()
     await asyncio.to_thread(
-        queue.finish_and_claim,
-        ctx.db,
-        [outcome],
-        now=ctx.clock.now(),
-        limit=0,
-        worker_id=worker_id,
-        lease_s=0,
-        retry_base_s=0,
-        rules=ctx.settings.safety(),
+        ctx.store.runs.finish, [outcome], now=ctx.clock.now(), worker_id=worker_id, rules=ctx.rules
     )
     ctx.notify()  # the account's waiting runs may start now
     return (await asyncio.to_thread(accounts.get, ctx, handle)).status
@@ -138,5 +130,5 @@ async def _keep_lease(ctx: ServerContext, run_id: int, worker_id: str) -> None:
     while True:
         await asyncio.sleep(ctx.settings.lease_s / 3)
         await asyncio.to_thread(
-            queue.heartbeat, ctx.db, [run_id], worker_id, ctx.clock.now() + ctx.settings.lease_s
+            ctx.store.runs.heartbeat, [run_id], worker_id, ctx.clock.now() + ctx.settings.lease_s
         )

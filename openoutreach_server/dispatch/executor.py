@@ -12,21 +12,20 @@ import traceback
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from pathlib import Path
 from typing import Any, TypeVar
 
 from loguru import logger
 
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
-from openoutreach_server import queue
 from openoutreach_server.artifacts import ArtifactStore, attached_artifacts
 from openoutreach_server.clock import Clock, SystemClock
 from openoutreach_server.config import Settings
-from openoutreach_server.db.engine import Database
-from openoutreach_server.wake import WakeListener
+from openoutreach_server.store import Store
+from openoutreach_server.store.notifier import ACCOUNTS, RUNS, Listening
+from openoutreach_server.store.records import Claimed, Outcome
 
 T = TypeVar("T")
-RunFn = Callable[[queue.Claimed], Awaitable[dict[str, Any]]]
+RunFn = Callable[[Claimed], Awaitable[dict[str, Any]]]
 # With no wake-up and nothing due, look at the database anyway after this long: a safety
 # net against a lost wake-up, not the dispatch mechanism.
 _SAFETY_WAKE_S = 30.0
@@ -42,7 +41,7 @@ class Executor:
 
     def __init__(
         self,
-        db: Database,
+        store: Store,
         settings: Settings,
         run_fn: RunFn,
         *,
@@ -51,7 +50,7 @@ class Executor:
         artifacts: ArtifactStore | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        self.db = db
+        self.store = store
         self.settings = settings
         self.run_fn = run_fn
         self.clock = clock or SystemClock()
@@ -65,11 +64,11 @@ class Executor:
         self._wake = asyncio.Event()
         self._stopping = False
         self._tasks: dict[int, asyncio.Task[None]] = {}
-        self._outcomes: list[queue.Outcome] = []
-        self._claims: dict[int, tuple[queue.Claimed, float]] = {}  # for the outcome's log line
+        self._outcomes: list[Outcome] = []
+        self._claims: dict[int, tuple[Claimed, float]] = {}  # for the outcome's log line
         self._loop_task: asyncio.Task[None] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
-        self._listener = WakeListener(settings.wake_dir, self.worker_id)
+        self._listening: Listening | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         # SQLite work runs off the event loop, on one thread: calls stay serial per process.
@@ -77,16 +76,13 @@ class Executor:
         self.idle = asyncio.Event()
         # Called when accounts or sessions changed (BrowserRunner.sync_sessions).
         self.on_accounts_changed: Callable[[], Awaitable[Any]] | None = None
+        # Called on the loop after outcomes were recorded (wakes long-polls).
+        self.on_outcomes: Callable[[], None] | None = None
         self._side_tasks: set[asyncio.Future[Any]] = set()
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._db_thread, partial(fn, *args, **kwargs))
-
-    @property
-    def wake_path(self) -> Path:
-        """This worker's wake socket (other processes poke it)."""
-        return self._listener.path
 
     def wake(self) -> None:
         """Ask the loop to look for runnable runs now; safe from any thread."""
@@ -115,10 +111,12 @@ class Executor:
         """Recover abandoned runs, then start claiming."""
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
-        reaped = await self._db(queue.reap_expired, self.db, self.clock.now())
+        reaped = await self._db(self.store.runs.reap_expired, self.clock.now())
         for run_id, status in reaped:
             logger.bind(run_id=run_id).warning("recovered abandoned run as {}", status)
-        self._listener.start(self._wake, self.accounts_changed)
+        self._listening = self.store.notifier.listen(
+            self.worker_id, {RUNS: self._wake.set, ACCOUNTS: self.accounts_changed}
+        )
         self._loop_task = asyncio.create_task(self._run_loop(), name="oo-executor")
         self._heartbeat_task = asyncio.create_task(self._heartbeats(), name="oo-heartbeat")
         if self._artifacts is not None:
@@ -145,13 +143,12 @@ class Executor:
                 await self._sleep_until_due()
         await self._record_and_claim(0)
 
-    async def _record_and_claim(self, free: int) -> list[queue.Claimed]:
+    async def _record_and_claim(self, free: int) -> list[Claimed]:
         outcomes, self._outcomes = self._outcomes, []
         if not outcomes and free <= 0:
             return []
         statuses, round_ = await self._db(
-            queue.finish_and_claim,
-            self.db,
+            self.store.runs.finish_and_claim,
             outcomes,
             now=self.clock.now(),
             limit=max(free, 0),
@@ -163,6 +160,8 @@ class Executor:
         )
         claimed = round_.claimed
         self._held_until = round_.wake_at
+        if outcomes and self.on_outcomes is not None:
+            self.on_outcomes()
         for outcome, status in zip(outcomes, statuses, strict=True):
             run, started = self._claims.pop(outcome.run_id)
             log = logger.bind(run_id=run.id, handle=run.handle)
@@ -184,12 +183,12 @@ class Executor:
 
     async def _sleep_until_due(self) -> None:
         now = self.clock.now()
-        due = await self._db(queue.next_due, self.db, now)
+        due = await self._db(self.store.runs.next_due, now)
         if self._held_until is not None and (due is None or self._held_until < due):
             due = self._held_until  # a run held by a safety rule may go then
         if due is not None and due <= self.clock.now():
             # A lease lapsed or a run came due while we looked: reap, then claim again.
-            await self._db(queue.reap_expired, self.db, self.clock.now())
+            await self._db(self.store.runs.reap_expired, self.clock.now())
             return
         timeout = _SAFETY_WAKE_S if due is None else min(due - now, _SAFETY_WAKE_S)
         try:
@@ -198,7 +197,7 @@ class Executor:
                 await self._wake.wait()
         except TimeoutError:
             if due is not None:
-                await self._db(queue.reap_expired, self.db, self.clock.now())
+                await self._db(self.store.runs.reap_expired, self.clock.now())
 
     async def _heartbeats(self) -> None:
         interval = max(self.settings.lease_s / 3, 0.05)
@@ -209,8 +208,7 @@ class Executor:
                 continue
             try:
                 owned = await self._db(
-                    queue.heartbeat,
-                    self.db,
+                    self.store.runs.heartbeat,
                     ids,
                     self.worker_id,
                     self.clock.now() + self.settings.lease_s,
@@ -225,42 +223,48 @@ class Executor:
         while True:
             try:
                 pruned = await self._db(
-                    self._artifacts.prune, self.db, self.settings.artifact_retention_days
+                    self._artifacts.prune, self.settings.artifact_retention_days
                 )
                 if pruned:
-                    logger.info("pruned the artifacts of {} old runs", pruned)
+                    await self._db(self.store.runs.forget_artifacts, pruned)
+                    logger.info("pruned the artifacts of {} old runs", len(pruned))
             except Exception:
                 logger.exception("pruning artifacts failed")
             await asyncio.sleep(_PRUNE_EVERY_S)
 
-    async def _execute(self, run: queue.Claimed) -> None:
-        log = logger.bind(run_id=run.id, handle=run.handle)
+    async def _execute(self, run: Claimed) -> None:
+        # Every log line of the run, down in the browser code, carries its id and handle.
+        with logger.contextualize(run_id=run.id, handle=run.handle):
+            await self._execute_run(run)
+
+    async def _execute_run(self, run: Claimed) -> None:
+        log = logger
         log.debug("{} started (attempt {})", run.type, run.attempt)
         self.idle.clear()
         self._claims[run.id] = (run, time.monotonic())
         try:
             async with asyncio.timeout(self.settings.run_timeout_s):
                 result = await self.run_fn(run)
-            outcome = queue.Outcome(run.id, result=result)
+            outcome = Outcome(run.id, result=result)
         except asyncio.CancelledError:
             self._tasks.pop(run.id, None)
             self._claims.pop(run.id, None)
             status = await asyncio.shield(
                 self._db(
-                    queue.release, self.db, run.id, self.worker_id, self.clock.now(), "stopped"
+                    self.store.runs.release, run.id, self.worker_id, self.clock.now(), "stopped"
                 )
             )
             log.warning("{} stopped mid-action: {}", run.type, status)
             raise
         except TouchpointError as exc:
             artifacts = list(exc.details.get("artifacts", []))
-            outcome = queue.Outcome(
+            outcome = Outcome(
                 run.id, None, exc.code, exc.message, exc.retryable, artifacts, exc.details
             )
         except TimeoutError:
             limit = self.settings.run_timeout_s
             message = f"the run took longer than {limit:.0f}s"
-            outcome = queue.Outcome(run.id, None, ErrorCode.NAVIGATION_TIMEOUT, message, True)
+            outcome = Outcome(run.id, None, ErrorCode.NAVIGATION_TIMEOUT, message, True)
         except Exception as exc:
             # Not swallowed: the run fails with the traceback kept as an artifact.
             log.exception("{} crashed", run.type)
@@ -270,7 +274,7 @@ class Executor:
                 kept = self._artifacts.write(run.id, "traceback.txt", trace)
                 names += [kept] if kept else []
             message = f"unexpected error: {type(exc).__name__}: {exc}"
-            outcome = queue.Outcome(run.id, None, ErrorCode.INTERNAL_ERROR, message, False, names)
+            outcome = Outcome(run.id, None, ErrorCode.INTERNAL_ERROR, message, False, names)
         self._tasks.pop(run.id, None)
         self._outcomes.append(outcome)
         self._wake.set()
@@ -294,6 +298,8 @@ class Executor:
         for task in background:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
-        self._listener.stop()
+        if self._listening is not None:
+            self._listening.stop()
+            self._listening = None
         self._db_thread.shutdown(wait=True)
         logger.info("executor {} stopped", self.worker_id)

@@ -25,9 +25,13 @@ from linkedin.browser.pool import BrowserPool, StateLoader, StateSaver
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 from linkedin.touchpoints.models import parse_touchpoint
 from linkedin.touchpoints.runner import TouchpointContext, run_touchpoint
-from openoutreach_server import accounts, queue
+from openoutreach_server import accounts
 from openoutreach_server.artifacts import ArtifactStore, attach_artifacts
 from openoutreach_server.context import ServerContext
+from openoutreach_server.store.records import (
+    LOGIN_TYPE,
+    Claimed,
+)
 
 
 def session_callbacks(
@@ -66,7 +70,7 @@ class BrowserRunner:
         self.rng = rng or random.Random()
         self.artifacts = ArtifactStore(ctx.settings.artifacts_dir, ctx.settings.artifact_max_bytes)
 
-    async def __call__(self, run: queue.Claimed) -> dict[str, Any]:
+    async def __call__(self, run: Claimed) -> dict[str, Any]:
         """Execute the run; failures carry their (scrubbed) artifacts."""
         secrets = await asyncio.to_thread(accounts.load_secrets, self.ctx, run.handle)
         base_url = self.ctx.settings.linkedin_base_url
@@ -84,7 +88,7 @@ class BrowserRunner:
             # Values typed or sent during this run that must never reach an artifact.
             typed: list[str | None] = [secrets.password, secrets.li_at]
             try:
-                if run.type == queue.LOGIN_TYPE:
+                if run.type == LOGIN_TYPE:
                     result = await self._login(page, run, secrets, base_url, pace, typed)
                 else:
                     touchpoint = parse_touchpoint(run.touchpoint, base_url)
@@ -117,7 +121,7 @@ class BrowserRunner:
     async def _login(
         self,
         page: Page,
-        run: queue.Claimed,
+        run: Claimed,
         secrets: accounts.AccountSecrets,
         base_url: str,
         pace: Pace,
@@ -159,7 +163,7 @@ class BrowserRunner:
     async def _submit_pin(
         self,
         page: Page,
-        run: queue.Claimed,
+        run: Claimed,
         secrets: accounts.AccountSecrets,
         base_url: str,
         pace: Pace,

@@ -1,8 +1,9 @@
-"""Cross-process wake-ups: an enqueue in one process starts the run in another within milliseconds.
+"""Unix datagram sockets behind UnixSocketNotifier: an enqueue in one process starts the run
+in another within milliseconds.
 
-Each worker binds a Unix datagram socket in `$OO_DATA_DIR/wake/`; whoever enqueues sends
-one byte to each. A lost datagram costs nothing but latency: workers also wake at the
-next due time they read from the database.
+Each listener binds a socket in a wake directory; whoever notifies sends one byte to each.
+A lost datagram costs nothing but latency: loops also wake at the next due time they read
+from the database.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import contextlib
 import os
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from loguru import logger
@@ -45,12 +46,7 @@ class _Sockets:
 _SOCKETS = _Sockets()
 
 
-# What a datagram says: runs may be claimable, or accounts changed (deleted, new session).
-RUNS = b"!"
-ACCOUNTS = b"a"
-
-
-def poke_all(wake_dir: Path, skip: Path | None = None, payload: bytes = RUNS) -> int:
+def poke_all(wake_dir: Path, skip: Path | None = None, payload: bytes = b"!") -> int:
     """Send a wake-up byte to every worker socket; remove sockets nobody listens on."""
     sent = 0
     with _SOCKETS.lock:
@@ -71,17 +67,16 @@ def poke_all(wake_dir: Path, skip: Path | None = None, payload: bytes = RUNS) ->
 
 
 class WakeListener:
-    """A worker's socket; calls `on_wake` whenever any process pokes it."""
+    """A listener's socket; calls the callback of each byte a datagram carries."""
 
     def __init__(self, wake_dir: Path, name: str) -> None:
         self.path = wake_dir / f"{name}.sock"
         self._sock: socket.socket | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
-    def start(self, on_wake: asyncio.Event, on_accounts: Callable[[], None] | None = None) -> None:
-        """Bind the socket and register it with the running loop.
-
-        Any datagram sets `on_wake`; one saying ACCOUNTS also calls `on_accounts`.
-        """
+    def start(self, callbacks: Mapping[bytes, Callable[[], None]]) -> None:
+        """Bind the socket and register it with the running loop; each datagram calls the
+        callbacks of the bytes it carries."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
@@ -89,24 +84,26 @@ class WakeListener:
         sock.setblocking(False)
         sock.bind(str(self.path))
         self._sock = sock
+        self._loop = asyncio.get_running_loop()
 
         def _readable() -> None:
             received = b""
             with contextlib.suppress(BlockingIOError):
                 while chunk := sock.recv(64):
                     received += chunk
-            if on_accounts is not None and ACCOUNTS in received:
-                on_accounts()
-            on_wake.set()
+            for byte, callback in callbacks.items():
+                if byte in received:
+                    callback()
 
-        asyncio.get_running_loop().add_reader(sock.fileno(), _readable)
+        self._loop.add_reader(sock.fileno(), _readable)
 
     def stop(self) -> None:
         """Unregister and remove the socket."""
         if self._sock is None:
             return
-        with contextlib.suppress(Exception):
-            asyncio.get_running_loop().remove_reader(self._sock.fileno())
+        if self._loop is not None:
+            with contextlib.suppress(Exception):
+                self._loop.remove_reader(self._sock.fileno())
         self._sock.close()
         self._sock = None
         with contextlib.suppress(FileNotFoundError):

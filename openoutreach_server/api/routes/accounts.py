@@ -1,4 +1,4 @@
-"""Account endpoints: CRUD, login, pause and resume."""
+"""Account endpoints: CRUD, login, checkpoint code, pause and resume, cool-downs, usage."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
+from loguru import logger
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
-from openoutreach_server import accounts, queue, runs
+from openoutreach_server import accounts, runs
 from openoutreach_server.api.deps import Ctx
-from openoutreach_server.api.problems import ApiError
+from openoutreach_server.api.routes.runs import wait_for_run
+from openoutreach_server.errors import Conflict, Invalid
 from openoutreach_server.schemas import (
     HANDLE_PATTERN,
     AccountCreate,
@@ -20,15 +22,19 @@ from openoutreach_server.schemas import (
     LoginOut,
     UsageOut,
 )
+from openoutreach_server.store.records import LOGIN_PRIORITY, LOGIN_TYPE, NewRun
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 Handle = Annotated[str, Path(pattern=HANDLE_PATTERN)]
+Scope = Annotated[str, Path(pattern=r"^(\*|[a-z_]{1,32})$", description="A touchpoint type or *")]
 
 
 class PauseBody(BaseModel):
     """Why the operator pauses the account."""
 
     reason: str | None = Field(default=None, max_length=500)
+
+    model_config = {"extra": "forbid"}
 
 
 @router.post("", response_model=AccountOut, status_code=201, summary="Register an account")
@@ -45,19 +51,20 @@ def list_accounts(ctx: Ctx) -> list[AccountOut]:
 
 @router.get("/{handle}", response_model=AccountOut, summary="Get an account")
 def get_account(ctx: Ctx, handle: Handle) -> AccountOut:
-    """One account; secrets are never returned."""
+    """One account with its active cool-downs; secrets are never returned."""
     return accounts.get(ctx, handle)
 
 
 @router.patch("/{handle}", response_model=AccountOut, summary="Change an account")
 def patch_account(ctx: Ctx, handle: Handle, body: AccountPatch) -> AccountOut:
-    """Change the given fields. New credentials require a new login."""
+    """Change the given fields. New credentials drop the stored session: log in again."""
     return accounts.patch(ctx, handle, body)
 
 
 @router.delete("/{handle}", status_code=204, summary="Delete an account")
 def delete_account(ctx: Ctx, handle: Handle) -> Response:
-    """Delete the account and cancel its pending runs; its past runs are kept."""
+    """Delete the account, cancel its pending runs and delete its artifacts; its past runs
+    are kept."""
     accounts.delete(ctx, handle)
     return Response(status_code=204)
 
@@ -71,40 +78,60 @@ def account_usage(ctx: Ctx, handle: Handle) -> UsageOut:
 
 @router.post("/{handle}/pause", response_model=AccountOut, summary="Pause an account")
 def pause_account(ctx: Ctx, handle: Handle, body: PauseBody | None = None) -> AccountOut:
-    """Its runs wait until it is resumed."""
-    return accounts.set_paused(ctx, handle, True, body.reason if body else None)
+    """Its runs wait until it is resumed; resume returns it to the status it had."""
+    return accounts.pause(ctx, handle, body.reason if body else None)
 
 
-@router.post("/{handle}/resume", response_model=AccountOut, summary="Resume a paused account")
+@router.post(
+    "/{handle}/resume",
+    response_model=AccountOut,
+    summary="Resume a paused account",
+    responses={409: {"description": "The account is not paused"}},
+)
 def resume_account(ctx: Ctx, handle: Handle) -> AccountOut:
-    """A paused account becomes active again."""
-    return accounts.set_paused(ctx, handle, False, None)
+    """A paused account goes back to the status it had before the pause (active,
+    needs_login, checkpoint, restricted); never to active by default."""
+    return accounts.resume(ctx, handle)
+
+
+@router.delete(
+    "/{handle}/cooldowns", response_model=AccountOut, summary="End every cool-down early"
+)
+def clear_cooldowns(ctx: Ctx, handle: Handle) -> AccountOut:
+    """End the account's cool-downs now (LinkedIn's limits may still apply)."""
+    out = accounts.clear_cooldowns(ctx, handle, None)
+    logger.bind(handle=handle).warning("every cool-down ended early by the operator")
+    return out
+
+
+@router.delete(
+    "/{handle}/cooldowns/{scope}",
+    response_model=AccountOut,
+    summary="End one cool-down early",
+    responses={404: {"description": "No such cool-down running"}},
+)
+def clear_cooldown(ctx: Ctx, handle: Handle, scope: Scope) -> AccountOut:
+    """End the cool-down of one touchpoint type (`connect`), or of all touchpoints (`*`)."""
+    out = accounts.clear_cooldowns(ctx, handle, scope)
+    logger.bind(handle=handle).warning("cool-down {} ended early by the operator", scope)
+    return out
 
 
 async def _login_run(ctx: Ctx, handle: str, mode: str, response: Response, wait: float) -> LoginOut:
     """Queue a login run (it never overlaps another run of the account) and wait for it."""
-    touchpoint = {"type": queue.LOGIN_TYPE}
+    touchpoint = {"type": LOGIN_TYPE}
     if mode != "session":
         touchpoint["mode"] = mode
-    new = queue.NewRun(
+    new = NewRun(
         handle=handle,
-        type=queue.LOGIN_TYPE,
+        type=LOGIN_TYPE,
         touchpoint=touchpoint,
         side_effecting=True,  # never submit a password or a code twice on our own
-        priority=queue.LOGIN_PRIORITY,
+        priority=LOGIN_PRIORITY,
         max_attempts=1,
     )
-    row, _ = await asyncio.to_thread(queue.enqueue, ctx.db, new, ctx.clock.now())
-    ctx.notify()
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait
-    while True:
-        with ctx.db.raw_read() as conn:
-            out = runs.get(conn, row["id"], ctx.clock.now(), ctx.rules)
-        assert out is not None
-        if out.status not in ("pending", "running") or loop.time() >= deadline:
-            break
-        await asyncio.sleep(0.1)
+    queued, _ = await asyncio.to_thread(runs.enqueue, ctx, new)
+    out = await wait_for_run(ctx, queued.run_id, wait)
     if out.status in ("pending", "running"):
         response.status_code = 202
     return LoginOut(account=await asyncio.to_thread(accounts.get, ctx, handle), run=out)
@@ -123,13 +150,10 @@ async def login_account(ctx: Ctx, handle: Handle, response: Response, wait: Wait
     """Log in with the stored session or password; a checkpointed account is only re-checked."""
     account = await asyncio.to_thread(accounts.get, ctx, handle)
     if account.status == "disabled":
-        raise ApiError(409, "Conflict", f"account {handle!r} is disabled")
+        raise Conflict(f"account {handle!r} is disabled")
     if not (account.has_session or account.has_password):
-        raise ApiError(
-            422,
-            "Invalid input",
-            "the account has neither li_at/storage_state nor username+password",
-            errors=[{"field": "li_at", "message": "set li_at, storage_state or a password"}],
+        raise Invalid(
+            "li_at", "the account has neither a session (li_at, storage_state) nor a password"
         )
     return await _login_run(ctx, handle, "session", response, wait)
 
@@ -139,7 +163,7 @@ class CheckpointBody(BaseModel):
 
     code: SecretStr = Field(description="The PIN, e.g. 123456 (write-only, used once).")
 
-    model_config = {"json_schema_extra": {"examples": [{"code": "123456"}]}}
+    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"code": "123456"}]}}
 
     @field_validator("code")
     @classmethod

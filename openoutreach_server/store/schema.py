@@ -1,11 +1,37 @@
-"""ORM models: accounts, runs and schedules. Times are UNIX seconds (float) in UTC."""
+"""The schema, as typed SQLAlchemy models: accounts, runs, schedules. One definition for every
+backend (SQLite, PostgreSQL); migrations are generated from and checked against it.
+
+Times are UNIX seconds (float) in UTC; JSON values are stored as JSON text; secrets are
+Fernet tokens. The guarantees that must hold across processes and hosts are indexes here,
+not code: one running run per account, one run per schedule fire, one run per
+Idempotency-Key.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, Index, Integer, LargeBinary, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# 64-bit ids on PostgreSQL; SQLite's INTEGER PRIMARY KEY is already 64-bit (and must be
+# spelled INTEGER to be the rowid).
+Id = BigInteger().with_variant(Integer, "sqlite")
+
+
+def _where(condition: str) -> dict[str, Any]:
+    """A partial index's condition, for both dialects."""
+    return {"sqlite_where": text(condition), "postgresql_where": text(condition)}
 
 
 class Base(DeclarativeBase):
@@ -20,71 +46,77 @@ class Account(Base):
     handle: Mapped[str] = mapped_column(String(64), primary_key=True)
     # Immutable identity of this account: browser sessions are keyed by it, so a handle
     # deleted and created again never inherits the old LinkedIn session.
-    uid: Mapped[str | None] = mapped_column(String(32))
+    uid: Mapped[str] = mapped_column(String(32))
     display_name: Mapped[str | None] = mapped_column(String(200))
     username: Mapped[str | None] = mapped_column(String(320))
     password_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     li_at_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     storage_state_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     proxy_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    working_hours: Mapped[Any | None] = mapped_column(JSON)
-    quotas: Mapped[Any | None] = mapped_column(JSON)
-    identity: Mapped[Any | None] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(20), default="needs_login")
+    # A submitted checkpoint PIN, sealed until the run that answers the checkpoint takes it.
+    pin_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    timezone: Mapped[str] = mapped_column(String(64), server_default=text("'UTC'"))
+    working_hours: Mapped[str | None] = mapped_column(Text)
+    quotas: Mapped[str | None] = mapped_column(Text)
+    identity: Mapped[str | None] = mapped_column(Text)
+    # The status machine is account_status.py; `paused_from` is what resume returns to.
+    status: Mapped[str] = mapped_column(String(20), server_default=text("'needs_login'"))
     status_reason: Mapped[str | None] = mapped_column(Text)
+    paused_from: Mapped[str | None] = mapped_column(String(20))
+    paused_from_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float)
     last_login_at: Mapped[float | None] = mapped_column(Float)
-    # Path of a pending checkpoint (no query: it can carry tokens), and a submitted PIN
-    # kept sealed until the run that answers the checkpoint consumes it.
+    # Path of a pending checkpoint (no query: it can carry tokens).
     checkpoint_path: Mapped[str | None] = mapped_column(String(500))
     # Bumped when the session is replaced from outside a run (new cookie, human login):
     # a warm browser context from an older epoch must not be reused.
-    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    # Safety state (see safety.py): earliest next action (pacing gap), cool-downs per
-    # touchpoint type ("*" = all) as UNIX times, and failures in a row for the breaker.
-    next_action_at: Mapped[float | None] = mapped_column(Float)
-    cooldowns: Mapped[Any | None] = mapped_column(JSON)
-    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    pin_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    session_epoch: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # Whether the saved browser state holds LinkedIn's session cookie (what has_session says).
+    session_cookie: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # Safety state (safety.py): when it last acted and its pacing draw, cool-downs per
+    # touchpoint type ("*" = all) as JSON {scope: until}, failures in a row (breaker).
+    last_action_at: Mapped[float | None] = mapped_column(Float)
+    gap_draw: Mapped[float | None] = mapped_column(Float)
+    cooldowns: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
     __table_args__ = (Index("uq_accounts_uid", "uid", unique=True),)
 
 
 class Run(Base):
-    """One touchpoint for one account, moved between states only by `queue.py`."""
+    """One touchpoint for one account; its status moves only through the store's run port."""
 
     __tablename__ = "runs"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     handle: Mapped[str] = mapped_column(String(64))
     type: Mapped[str] = mapped_column(String(32))
-    touchpoint: Mapped[Any] = mapped_column(JSON)
+    touchpoint: Mapped[str] = mapped_column(Text)
     side_effecting: Mapped[bool] = mapped_column(Boolean)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
-    priority: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), server_default=text("'pending'"))
+    dry_run: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    priority: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     not_before: Mapped[float] = mapped_column(Float)
-    tags: Mapped[Any] = mapped_column(JSON, default=list)
+    tags: Mapped[str] = mapped_column(Text, server_default=text("'[]'"))
     callback_url: Mapped[str | None] = mapped_column(Text)
-    on_quota: Mapped[str] = mapped_column(String(8), default="wait")
+    on_quota: Mapped[str] = mapped_column(String(8), server_default=text("'wait'"))
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
     request_hash: Mapped[str | None] = mapped_column(String(64))
-    result: Mapped[Any | None] = mapped_column(JSON)
+    result: Mapped[str | None] = mapped_column(Text)
     error_code: Mapped[str | None] = mapped_column(String(32))
     error: Mapped[str | None] = mapped_column(Text)
     retryable: Mapped[bool | None] = mapped_column(Boolean)
-    attempt: Mapped[int] = mapped_column(Integer, default=0)
-    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
-    artifacts: Mapped[Any] = mapped_column(JSON, default=list)
+    attempt: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    max_attempts: Mapped[int] = mapped_column(Integer, server_default=text("3"))
+    artifacts: Mapped[str] = mapped_column(Text, server_default=text("'[]'"))
     worker_id: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[float] = mapped_column(Float)
     started_at: Mapped[float | None] = mapped_column(Float)
     completed_at: Mapped[float | None] = mapped_column(Float)
     # Set on runs made by a schedule: which one, and the cron instant they stand for.
-    schedule_id: Mapped[int | None] = mapped_column(Integer)
+    schedule_id: Mapped[int | None] = mapped_column(Id)
     fire_time: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (
@@ -93,7 +125,7 @@ class Run(Base):
             "uq_runs_one_running_per_handle",
             "handle",
             unique=True,
-            sqlite_where=text("status = 'running'"),
+            **_where("status = 'running'"),
         ),
         # Serves the claim: the head of one account's queue in priority order.
         Index("ix_runs_claim", "handle", "status", text("priority DESC"), "id"),
@@ -102,7 +134,7 @@ class Run(Base):
             "ix_runs_pending_login",
             "handle",
             "id",
-            sqlite_where=text("status = 'pending' AND type = 'login'"),
+            **_where("status = 'pending' AND type = 'login'"),
         ),
         Index("ix_runs_status_due", "status", "not_before"),
         # Serves the caps: one account's starts of one touchpoint type in a window.
@@ -112,7 +144,7 @@ class Run(Base):
             "uq_runs_idempotency_key",
             "idempotency_key",
             unique=True,
-            sqlite_where=text("idempotency_key IS NOT NULL"),
+            **_where("idempotency_key IS NOT NULL"),
         ),
         # One run per schedule fire, whichever process fires it and however often.
         Index(
@@ -120,33 +152,33 @@ class Run(Base):
             "schedule_id",
             "fire_time",
             unique=True,
-            sqlite_where=text("schedule_id IS NOT NULL"),
+            **_where("schedule_id IS NOT NULL"),
         ),
     )
 
 
 class Schedule(Base):
-    """A touchpoint queued as a run at every fire of a cron expression (scheduler.py)."""
+    """A touchpoint queued as a run at every fire of a cron expression (scheduling/)."""
 
     __tablename__ = "schedules"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     handle: Mapped[str] = mapped_column(String(64))
     type: Mapped[str] = mapped_column(String(32))
-    touchpoint: Mapped[Any] = mapped_column(JSON)
+    touchpoint: Mapped[str] = mapped_column(Text)
     cron: Mapped[str] = mapped_column(String(200))
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    tags: Mapped[Any] = mapped_column(JSON, default=list)
-    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
-    priority: Mapped[int] = mapped_column(Integer, default=0)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    timezone: Mapped[str] = mapped_column(String(64), server_default=text("'UTC'"))
+    tags: Mapped[str] = mapped_column(Text, server_default=text("'[]'"))
+    dry_run: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    priority: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float)
     # The next fire not yet turned into a run; NULL while paused.
     next_fire_at: Mapped[float | None] = mapped_column(Float)
     last_fire_at: Mapped[float | None] = mapped_column(Float)
-    fires: Mapped[int] = mapped_column(Integer, default=0)
-    skipped_fires: Mapped[int] = mapped_column(Integer, default=0)
+    fires: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    skipped_fires: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
     __table_args__ = (
         # The poller's only queries: due schedules, and the earliest next fire.

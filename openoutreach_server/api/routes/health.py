@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import text
 
 from openoutreach_server import __version__
 from openoutreach_server.api.deps import Ctx
@@ -15,8 +14,7 @@ router = APIRouter(tags=["health"])
 @router.get("/health", response_model=Health, summary="Liveness (no API key needed)")
 def health(ctx: Ctx) -> Health:
     """Answer ok when the database is reachable."""
-    with ctx.db.read() as s:
-        s.execute(text("SELECT 1"))
+    ctx.store.ping()
     return Health(
-        status="ok", version=__version__, worker=ctx.executor is not None, database="sqlite"
+        status="ok", version=__version__, worker=ctx.executor is not None, database=ctx.store.kind
     )

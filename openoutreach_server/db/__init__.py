@@ -1,1 +1,0 @@
-"""Persistence: ORM models and the SQLite engine."""

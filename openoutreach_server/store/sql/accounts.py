@@ -1,0 +1,175 @@
+"""The account port: accounts with their sealed secrets, status, session and safety state.
+
+Each public method is one transaction. Changes are computed by the caller from the current
+record (`update(handle, change)`): the read and the write happen in one transaction, so a
+concurrent run outcome or API call never interleaves with them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from linkedin.touchpoints.errors import ErrorCode
+from openoutreach_server.errors import NotFound
+from openoutreach_server.store.records import (
+    AccountBusy,
+    AccountExists,
+    AccountRecord,
+    DeletedAccount,
+)
+from openoutreach_server.store.sql.connector import Connector
+from openoutreach_server.store.sql.rows import account_record, account_values
+
+Change = Callable[[AccountRecord], Mapping[str, Any]]
+
+_SEALED = ("password_enc", "li_at_enc", "storage_state_enc", "proxy_enc", "pin_enc")
+
+
+class SqlAccounts:
+    """The account port over a SQL connector."""
+
+    def __init__(self, db: Connector) -> None:
+        self.db = db
+
+    def create(self, values: Mapping[str, Any]) -> AccountRecord:
+        """Insert an account (all columns given by the service); AccountExists if taken."""
+        stored = account_values(values)
+        columns = ", ".join(stored)
+        marks = ", ".join("?" * len(stored))
+        with self.db.write() as conn:
+            if conn.execute(
+                "SELECT 1 FROM accounts WHERE handle = ?", (values["handle"],)
+            ).fetchone():
+                raise AccountExists(f"account {values['handle']!r} already exists")
+            row = conn.execute(
+                f"INSERT INTO accounts ({columns}) VALUES ({marks}) RETURNING *",
+                tuple(stored.values()),
+            ).fetchone()
+        return account_record(row)
+
+    def get(self, handle: str) -> AccountRecord | None:
+        """One account."""
+        with self.db.read() as conn:
+            row = conn.execute("SELECT * FROM accounts WHERE handle = ?", (handle,)).fetchone()
+        return None if row is None else account_record(row)
+
+    def require(self, handle: str) -> AccountRecord:
+        """One account, or NotFound."""
+        account = self.get(handle)
+        if account is None:
+            raise NotFound(f"no account {handle!r}")
+        return account
+
+    def all(self) -> list[AccountRecord]:
+        """Every account, by handle."""
+        with self.db.read() as conn:
+            rows = conn.execute("SELECT * FROM accounts ORDER BY handle").fetchall()
+        return [account_record(row) for row in rows]
+
+    def update(self, handle: str, change: Change) -> AccountRecord:
+        """Apply `change(current)` (a dict of new field values) in one transaction.
+
+        NotFound if there is no such account; whatever `change` raises aborts the update.
+        """
+        with self.db.write() as conn:
+            row = conn.execute(
+                f"SELECT * FROM accounts WHERE handle = ?{self.db.for_update}", (handle,)
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"no account {handle!r}")
+            changes = account_values(change(account_record(row)))
+            if not changes:
+                return account_record(row)
+            assignments = ", ".join(f"{key} = ?" for key in changes)
+            row = conn.execute(
+                f"UPDATE accounts SET {assignments} WHERE handle = ? RETURNING *",
+                (*changes.values(), handle),
+            ).fetchone()
+        return account_record(row)
+
+    def delete(self, handle: str, now: float) -> DeletedAccount:
+        """Delete an account and cancel its pending runs; its past runs stay, without
+        artifacts. NotFound, or AccountBusy while one of its runs is running."""
+        with self.db.write() as conn:
+            exists = conn.execute(
+                f"SELECT handle FROM accounts WHERE handle = ?{self.db.for_update}", (handle,)
+            ).fetchone()
+            if exists is None:
+                raise NotFound(f"no account {handle!r}")
+            running = conn.execute(
+                "SELECT id FROM runs WHERE handle = ? AND status = 'running'", (handle,)
+            ).fetchone()
+            if running is not None:
+                raise AccountBusy(
+                    f"run {running['id']} is running on {handle!r}; retry when it ends"
+                )
+            canceled = conn.execute(
+                "UPDATE runs SET status = 'canceled', error_code = ?, error = ?,"
+                " retryable = FALSE, completed_at = ? WHERE handle = ? AND status = 'pending'",
+                (ErrorCode.CANCELED.value, "account deleted", now, handle),
+            ).rowcount
+            conn.execute("DELETE FROM accounts WHERE handle = ?", (handle,))
+            with_artifacts = [
+                int(row["id"])
+                for row in conn.execute(
+                    "SELECT id FROM runs WHERE handle = ? AND artifacts != '[]'", (handle,)
+                )
+            ]
+            conn.execute("UPDATE runs SET artifacts = '[]' WHERE handle = ?", (handle,))
+        return DeletedAccount(canceled=canceled, runs_with_artifacts=with_artifacts)
+
+    def save_session(
+        self, uid: str, sealed: bytes, *, has_cookie: bool, epoch: int, replace: bool
+    ) -> int:
+        """Store a sealed browser state for the account with this immutable uid.
+
+        Dropped when the account's session epoch moved on (the session was replaced since)
+        or the account is gone; `replace` starts a new epoch. Returns the epoch in force.
+        """
+        with self.db.write() as conn:
+            row = conn.execute(
+                f"SELECT session_epoch FROM accounts WHERE uid = ?{self.db.for_update}", (uid,)
+            ).fetchone()
+            if row is None:
+                return epoch
+            current = row["session_epoch"] or 0
+            if current != epoch:
+                return int(current)
+            new_epoch = current + 1 if replace else current
+            conn.execute(
+                "UPDATE accounts SET storage_state_enc = ?, session_cookie = ?, session_epoch = ?"
+                " WHERE uid = ?",
+                (sealed, has_cookie, new_epoch, uid),
+            )
+            return int(new_epoch)
+
+    def session_epochs(self) -> dict[str, int]:
+        """uid -> session epoch of every account: which warm browser contexts are still valid."""
+        with self.db.read() as conn:
+            return {
+                row["uid"]: int(row["session_epoch"] or 0)
+                for row in conn.execute("SELECT uid, session_epoch FROM accounts")
+            }
+
+    def take_pin(self, handle: str) -> bytes | None:
+        """Return and forget the submitted (sealed) verification code: it is used once."""
+        with self.db.write() as conn:
+            row = conn.execute(
+                f"SELECT pin_enc FROM accounts WHERE handle = ?{self.db.for_update}", (handle,)
+            ).fetchone()
+            if row is None or row["pin_enc"] is None:
+                return None
+            conn.execute("UPDATE accounts SET pin_enc = NULL WHERE handle = ?", (handle,))
+            return bytes(row["pin_enc"])
+
+    def any_sealed_secret(self) -> bytes | None:
+        """One sealed value, to check at start that the key can open what is stored."""
+        sealed = " OR ".join(f"{column} IS NOT NULL" for column in _SEALED)
+        with self.db.read() as conn:
+            row = conn.execute(
+                f"SELECT {', '.join(_SEALED)} FROM accounts WHERE {sealed} LIMIT 1"
+            ).fetchone()
+        if row is None:
+            return None
+        return next(bytes(row[column]) for column in _SEALED if row[column] is not None)

@@ -1,0 +1,135 @@
+"""The SQLite connector: one database file shared by every process of one host.
+
+WAL, `synchronous=NORMAL`, a busy timeout, foreign keys; every write transaction starts
+with `BEGIN IMMEDIATE`, so the claim's read-then-write can never fail with SQLITE_BUSY
+halfway (a deferred transaction can, despite the busy timeout), and threads of one process
+queue on a lock instead of in SQLite's busy handler, whose millisecond sleeps would add
+latency to every contended write.
+
+Plain `sqlite3` on purpose: the queue's statements run once or twice per run, and building
+them through SQLAlchemy cost more than executing them (docs/benchmarks.md). SQLAlchemy
+defines the schema (schema.py) and creates it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine.url import make_url
+
+from openoutreach_server.store.schema import Base
+
+_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA busy_timeout=10000",
+    "PRAGMA foreign_keys=ON",
+)
+
+
+def _added_column(column: Any, dialect: Any) -> str:
+    """DDL for a column added to a table that already has rows (additive upgrades)."""
+    ddl = f'"{column.name}" {column.type.compile(dialect=dialect)}'
+    if column.server_default is not None:
+        default = column.server_default.arg.text
+        return f"{ddl} NOT NULL DEFAULT {default}" if not column.nullable else ddl
+    return ddl
+
+
+class SqliteConnector:
+    """Connections to one SQLite file: a write lock per process, one connection per thread."""
+
+    kind = "sqlite"
+    integrity_errors: tuple[type[Exception], ...] = (sqlite3.IntegrityError,)
+    # SQL fragments where the dialects differ (see store/sql/).
+    for_update = ""
+    tag_match = "EXISTS (SELECT 1 FROM json_each(runs.tags) WHERE value = ?)"
+
+    def __init__(self, url: str) -> None:
+        parsed = make_url(url)
+        if parsed.get_backend_name() != "sqlite":
+            raise ValueError(f"not a SQLite URL: {url}")
+        if not parsed.database or parsed.database == ":memory:":
+            raise ValueError("the database must be a file: several processes share it")
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        self.url = url
+        self.path = parsed.database
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._all: list[sqlite3.Connection] = []
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            for pragma in _PRAGMAS:
+                conn.execute(pragma)
+            self._local.conn = conn
+            self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (BEGIN IMMEDIATE), committed on success, rolled back on error."""
+        with self._write_lock:
+            conn = self._conn()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A read-only snapshot (never blocks writers, WAL)."""
+        conn = self._conn()
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
+    def create_schema(self) -> None:
+        """Create missing tables, then add missing columns and indexes to existing ones.
+
+        Additive changes only (idempotent): a database made by an earlier build gains new
+        nullable or defaulted columns and every index, including the unique ones that
+        carry guarantees.
+        """
+        engine = create_engine(self.url)
+        try:
+            with engine.begin() as conn:
+                Base.metadata.create_all(conn)
+                for table in Base.metadata.sorted_tables:
+                    present = {
+                        row[1] for row in conn.exec_driver_sql(f"PRAGMA table_info({table.name})")
+                    }
+                    for column in table.columns:
+                        if column.name not in present:
+                            ddl = _added_column(column, conn.dialect)
+                            conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {ddl}")
+                # Accounts made before they had an immutable uid get one now.
+                conn.exec_driver_sql(
+                    "UPDATE accounts SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL"
+                )
+                for table in Base.metadata.sorted_tables:
+                    for index in table.indexes:
+                        index.create(conn, checkfirst=True)
+        finally:
+            engine.dispose()
+
+    def dispose(self) -> None:
+        """Close every connection this connector opened."""
+        for conn in self._all:
+            conn.close()
+        self._all.clear()
+        self._local = threading.local()
