@@ -274,6 +274,23 @@ INTEROP_DISMISS = Selector(
 MAIN = Selector("main", ("main",))
 # Headings of an account-level notice page (restriction): matched by wording in page_state.
 RESTRICTION_HEADING = Selector("restriction notice heading", ("h1, h2, [role='alert']",))
+# LinkedIn's own error page ("Something went wrong"): its heading, matched by wording in
+# page_state, and the content a working page shows instead (any of it means: not an error).
+ERROR_PAGE_HEADING = Selector(
+    "error page heading", ("h1, h2, h3, [role='alert'], .error-container, .error-page",)
+)
+PAGE_CONTENT = Selector(
+    "page content",
+    (
+        "section[data-member-id]",
+        "section.artdeco-card:has(.pv-top-card)",
+        '[data-urn^="urn:li:activity:"]',
+        "form.msg-form",
+        ".mn-invitation-list",
+        "form.login__form",
+        'input[name="pin"]',
+    ),
+)
 
 # --- messaging, posts, reactions, comments, InMail ------------------------------------------
 # (message.py, inmail.py, posts.py, react.py, comment.py, recent_posts.py)

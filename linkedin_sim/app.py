@@ -145,6 +145,12 @@ def create_app(state: SimState | None = None) -> FastAPI:
                 return _html(pages.rate_limit_page(), 429)
             if fault.action == "server_error":
                 return _html("<html><body><h1>Something went wrong</h1></body></html>", 500)
+            if fault.action == "bad_gateway":
+                return _html(pages.gateway_error_page(502), 502)
+            if fault.action == "service_unavailable":
+                return _html(pages.unavailable_page(), 503)
+            if fault.action == "soft_error":
+                return _html(pages.soft_error_page(current(request)))
             if fault.action == "session_expired":
                 # LinkedIn drops a revoked li_at: the browser is signed out from here on.
                 expired = _login_redirect(path)

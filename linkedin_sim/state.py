@@ -14,7 +14,16 @@ from linkedin_sim.social import SocialState, seed_social
 Relationship = Literal["not_connected", "pending", "connected", "incoming"]
 Placement = Literal["top_card", "more_menu"]
 InviteFlow = Literal["dialog", "gate", "instant"]
-FaultAction = Literal["rate_limit", "checkpoint", "session_expired", "server_error", "restricted"]
+FaultAction = Literal[
+    "rate_limit",
+    "checkpoint",
+    "session_expired",
+    "server_error",
+    "restricted",
+    "bad_gateway",
+    "service_unavailable",
+    "soft_error",
+]
 
 
 def _now() -> str:

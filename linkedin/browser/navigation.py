@@ -28,7 +28,12 @@ _BLOCKERS: dict[PageState, tuple[ErrorCode, str]] = {
     PageState.AUTHWALL: (ErrorCode.SESSION_EXPIRED, "the session is not signed in (authwall)"),
     PageState.RATE_LIMITED: (ErrorCode.RATE_LIMITED, "LinkedIn says too many requests"),
     PageState.RESTRICTED: (ErrorCode.ACCOUNT_RESTRICTED, "LinkedIn has restricted the account"),
+    PageState.UNAVAILABLE: (ErrorCode.LINKEDIN_UNAVAILABLE, "LinkedIn answered with an error page"),
 }
+# States a 5xx answer cannot turn into UNAVAILABLE: being sent to these says more.
+_AUTH_STATES = frozenset(
+    {PageState.LOGIN, PageState.CHECKPOINT, PageState.AUTHWALL, PageState.RESTRICTED}
+)
 
 
 def raise_for_state(state: PageState, url: str, allow: Collection[PageState] = ()) -> None:
@@ -50,7 +55,8 @@ async def goto(
     """Open `url` (waiting for DOMContentLoaded only) and return the resulting page state.
 
     Raises CHECKPOINT, SESSION_EXPIRED (login page or authwall), ACCOUNT_RESTRICTED,
-    RATE_LIMITED or NAVIGATION_TIMEOUT, except for states listed in `allow`.
+    RATE_LIMITED, LINKEDIN_UNAVAILABLE (a 5xx answer or LinkedIn's error page) or
+    NAVIGATION_TIMEOUT, except for states listed in `allow`.
     """
     try:
         response = await page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
@@ -72,6 +78,8 @@ async def goto(
     state = await detect(page)
     if response is not None and response.status in (429, 999) and state != PageState.LOGIN:
         state = PageState.RATE_LIMITED
+    elif response is not None and response.status >= 500 and state not in _AUTH_STATES:
+        state = PageState.UNAVAILABLE
     raise_for_state(state, page.url, allow)
     return state
 
