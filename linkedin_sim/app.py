@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from linkedin_sim import messaging, network, pages, posts, voyager
 from linkedin_sim.state import (
     Account,
+    ClickBlocker,
     Fault,
     FaultAction,
     InviteFlow,
@@ -58,6 +59,7 @@ class ProfileIn(BaseModel):
     weekly_limit: bool | None = None
     email_required: bool | None = None
     overlay: bool | None = None
+    click_blocker: ClickBlocker | None = None
     sidebar: list[str] | None = None
     old_slugs: list[str] | None = None
     default_relationship: Relationship | None = None
@@ -67,6 +69,15 @@ class ProfileIn(BaseModel):
     hide_pending: bool | None = None
     positions: list[dict[str, Any]] | None = None
     educations: list[dict[str, Any]] | None = None
+
+
+class LayerClickIn(BaseModel):
+    """Body of POST /__sim/layer_clicks (sent by the page when a click reaches a layer)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: str
+    control: str = ""
+    path: str = ""
 
 
 class FaultIn(BaseModel):
@@ -362,6 +373,18 @@ def create_app(state: SimState | None = None) -> FastAPI:
     async def sim_profile(body: ProfileIn) -> dict[str, Any]:
         fields = body.model_dump(exclude_none=True, exclude={"public_id"})
         return asdict(sim.upsert_profile(body.public_id, **fields))
+
+    @app.post("/__sim/layer_clicks")
+    async def sim_layer_click(body: LayerClickIn, request: Request) -> dict[str, bool]:
+        account = current(request)
+        sim.record_layer_click(
+            {"account": account.username if account else None, **body.model_dump()}
+        )
+        return {"ok": True}
+
+    @app.get("/__sim/layer_clicks")
+    async def sim_layer_clicks() -> list[dict[str, Any]]:
+        return sim.layer_clicks()
 
     @app.get("/__sim/faults")
     async def sim_faults() -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from linkedin_sim.pages import json_script, layout
+from linkedin_sim.pages import blocker_script, json_script, layout
 from linkedin_sim.posts import EDITOR_JS, _guard, _sim
 from linkedin_sim.social import Thread
 from linkedin_sim.state import Account, Profile, SimState
@@ -167,6 +167,7 @@ def messaging_page(
     script = (
         json_script("sim-msg", config)
         + f"<script>{EDITOR_JS}</script><script>{MESSAGING_JS}</script>"
+        + blocker_script(profile, "main form.msg-form .msg-form__footer")
     )
     return layout(f"{title} | LinkedIn", body, account=account, script=script)
 

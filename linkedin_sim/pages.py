@@ -379,11 +379,22 @@ def profile_page(
     script = (
         json_script("sim-config", config)
         + f"<script>{PROFILE_JS}</script><script>{NETWORK_JS}</script>"
+        + blocker_script(profile, "main section[data-member-id] .pvs-profile-actions")
     )
     return layout(f"{profile.name} | LinkedIn", body, account=account, script=script)
+
+
+def blocker_script(profile: Profile | None, anchor: str) -> str:
+    """The profile's click-intercepting layer (if any) for a page; `anchor` is the CSS of
+    what it covers there (its first button is what a decoy imitates)."""
+    if profile is None or profile.click_blocker is None:
+        return ""
+    config = {"kind": profile.click_blocker, "anchor": anchor}
+    return json_script("sim-blocker", config) + f"<script>{BLOCKERS_JS}</script>"
 
 
 # Inlined into each profile page so the simulator needs no static file route.
 PROFILE_JS = (resources.files("linkedin_sim") / "static" / "profile.js").read_text("utf-8")
 # Withdraw dialogs and the sent-invitations page (see network.py).
 NETWORK_JS = (resources.files("linkedin_sim") / "static" / "network.js").read_text("utf-8")
+BLOCKERS_JS = (resources.files("linkedin_sim") / "static" / "blockers.js").read_text("utf-8")

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from linkedin_sim.pages import json_script, layout
+from linkedin_sim.pages import blocker_script, json_script, layout
 from linkedin_sim.social import REACTIONS, SimPost, age_days, age_words
 from linkedin_sim.state import Account, SimState
 from linkedin_sim.voyager import csrf_ok
@@ -25,6 +25,8 @@ POSTS_JS = (_STATIC / "posts.js").read_text("utf-8")
 FIRST_BATCH = 5
 # A post of someone else in the recent-activity sidebar: never to be read as the member's.
 SIDEBAR_ACTIVITY = "7399999999999999999"
+# What a click-intercepting layer covers on post pages: the first post's action bar.
+POST_ANCHOR = "main .feed-shared-update-v2 .feed-shared-social-action-bar"
 
 _STYLE = """
 .update-components-text .break-words,.comments-comment-item__main-content span{white-space:pre-wrap}
@@ -142,7 +144,8 @@ def post_page(account: Account, sim: SimState, post: SimPost) -> str:
   <h2>Promoted</h2><p>Try our CRM.</p></section></aside>
 </div>"""
     config = _config(account, sim, [post, *others[:2]])
-    return layout("Post | LinkedIn", body, account=account, script=_script(config))
+    script = _script(config) + blocker_script(sim.profile(post.author), POST_ANCHOR)
+    return layout("Post | LinkedIn", body, account=account, script=script)
 
 
 def post_unavailable_page(account: Account) -> str:
@@ -183,7 +186,8 @@ def activity_page(account: Account, sim: SimState, public_id: str) -> str:
     config = _config(account, sim, posts)
     config["deferred"] = [post_html(p, sim) for p in posts[FIRST_BATCH:]]
     config["batch"] = FIRST_BATCH
-    return layout(f"{name} | Activity | LinkedIn", body, account=account, script=_script(config))
+    script = _script(config) + blocker_script(profile, POST_ANCHOR)
+    return layout(f"{name} | Activity | LinkedIn", body, account=account, script=script)
 
 
 class PostIn(BaseModel):

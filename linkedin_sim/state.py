@@ -14,6 +14,8 @@ from linkedin_sim.social import SocialState, seed_social
 Relationship = Literal["not_connected", "pending", "connected", "incoming"]
 Placement = Literal["top_card", "more_menu"]
 InviteFlow = Literal["dialog", "gate", "instant"]
+# Layers that swallow clicks over the member's pages (README "Click-intercepting layers").
+ClickBlocker = Literal["interop_no_close", "cookie_bar", "chat_bubble", "late_layer", "decoy_layer"]
 FaultAction = Literal[
     "rate_limit",
     "checkpoint",
@@ -61,6 +63,8 @@ class Profile:
     weekly_limit: bool = False
     email_required: bool = False
     overlay: bool = False
+    # A layer over the member's profile, posts, activity and messaging pages (or None).
+    click_blocker: ClickBlocker | None = None
     sidebar: list[str] = field(default_factory=list)
     old_slugs: list[str] = field(default_factory=list)
     default_relationship: Relationship = "not_connected"
@@ -234,6 +238,7 @@ class SimState:
             self._challenges: dict[str, str] = {}
             self._withdrawals: list[dict[str, Any]] = []
             self._voyager_calls: list[dict[str, Any]] = []
+            self._layer_clicks: list[dict[str, Any]] = []
             self._restriction_tokens: set[str] = set()
             self._next_member_id = 1
             # Posts, reactions, comments, messages and InMail live in social.py.
@@ -399,6 +404,16 @@ class SimState:
         """Record one Voyager API read (the csrf check's outcome, never the token)."""
         with self._lock:
             self._voyager_calls.append({**event, "at": _now()})
+
+    def record_layer_click(self, event: dict[str, Any]) -> None:
+        """Record a click that reached a click-intercepting layer (it should never happen)."""
+        with self._lock:
+            self._layer_clicks.append({**event, "at": _now()})
+
+    def layer_clicks(self) -> list[dict[str, Any]]:
+        """Every click that reached a click-intercepting layer, oldest first."""
+        with self._lock:
+            return [dict(e) for e in self._layer_clicks]
 
     def withdrawals(self) -> list[dict[str, Any]]:
         """Every invitation withdrawn so far, oldest first."""
