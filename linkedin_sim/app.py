@@ -15,12 +15,14 @@ from pydantic import BaseModel, ConfigDict
 from linkedin_sim import messaging, network, pages, posts, voyager
 from linkedin_sim.state import (
     Account,
+    ActivityEmpty,
     ClickBlocker,
     Fault,
     FaultAction,
     InviteFlow,
     Placement,
     Relationship,
+    SentPage,
     SimState,
 )
 
@@ -43,6 +45,8 @@ class AccountIn(BaseModel):
     checkpoint_pin: str | None = None
     challenge: bool | None = None
     restricted: bool | None = None
+    sent_page: SentPage | None = None
+    sent_page_late_ms: int | None = None
 
 
 class ProfileIn(BaseModel):
@@ -60,6 +64,7 @@ class ProfileIn(BaseModel):
     email_required: bool | None = None
     overlay: bool | None = None
     click_blocker: ClickBlocker | None = None
+    activity_empty: ActivityEmpty | None = None
     sidebar: list[str] | None = None
     old_slugs: list[str] | None = None
     default_relationship: Relationship | None = None

@@ -156,18 +156,28 @@ def post_unavailable_page(account: Account) -> str:
     return layout("Post | LinkedIn", body, account=account)
 
 
+def _no_posts(variant: str, name: str) -> str:
+    """How recent activity says there are no posts (`activity_empty`); `name` is escaped."""
+    if variant == "bare":
+        return ""
+    if variant == "no_recent_activity":
+        return (
+            '<div class="pv-recent-activity-detail__no-content"><p class="t-16 t-bold">'
+            f"No recent activity</p><p>Posts {name} shares will be displayed here.</p></div>"
+        )
+    return (
+        '<div class="artdeco-empty-state"><h2 class="artdeco-empty-state__headline">'
+        f"{name} hasn’t posted lately</h2></div>"
+    )
+
+
 def activity_page(account: Account, sim: SimState, public_id: str) -> str:
     """A member's recent activity, newest first, loading more as the reader scrolls."""
     profile = sim.profile(public_id)
     name = escape(profile.name if profile else public_id)
     posts = sim.social.posts_of(public_id)
     shown = "".join(post_html(p, sim) for p in posts[:FIRST_BATCH])
-    empty = (
-        '<div class="artdeco-empty-state"><h2 class="artdeco-empty-state__headline">'
-        f"{name} hasn’t posted lately</h2></div>"
-        if not posts
-        else ""
-    )
+    empty = _no_posts(profile.activity_empty if profile else "classic", name) if not posts else ""
     body = f"""<style>{_STYLE}</style>
 <div class="scaffold scaffold-layout">
  <main class="scaffold-layout__main" id="main" aria-label="All activity">

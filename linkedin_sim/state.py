@@ -15,6 +15,9 @@ Relationship = Literal["not_connected", "pending", "connected", "incoming"]
 Placement = Literal["top_card", "more_menu"]
 InviteFlow = Literal["dialog", "gate", "instant"]
 # Layers that swallow clicks over the member's pages (README "Click-intercepting layers").
+# How the sent-invitations page and recent activity say "nothing here" (README "Empty lists").
+SentPage = Literal["classic", "bare", "no_pending", "no_sent"]
+ActivityEmpty = Literal["classic", "no_recent_activity", "bare"]
 ClickBlocker = Literal["interop_no_close", "cookie_bar", "chat_bubble", "late_layer", "decoy_layer"]
 FaultAction = Literal[
     "rate_limit",
@@ -47,6 +50,10 @@ class Account:
     challenge: bool = False
     # When true, every signed-in page redirects to the restriction notice (see network.py).
     restricted: bool = False
+    # Markup of the sent-invitations page, and (when > 0) how late its list arrives: the
+    # page shell loads first, the list is fetched by XHR and answered after this many ms.
+    sent_page: SentPage = "classic"
+    sent_page_late_ms: int = 0
 
 
 @dataclass
@@ -65,6 +72,8 @@ class Profile:
     overlay: bool = False
     # A layer over the member's profile, posts, activity and messaging pages (or None).
     click_blocker: ClickBlocker | None = None
+    # How the member's recent activity says there are no posts.
+    activity_empty: ActivityEmpty = "classic"
     sidebar: list[str] = field(default_factory=list)
     old_slugs: list[str] = field(default_factory=list)
     default_relationship: Relationship = "not_connected"
