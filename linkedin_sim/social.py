@@ -67,11 +67,16 @@ class SimPost:
 
 @dataclass
 class MessagingSettings:
-    """Per-account messaging behaviour: the Enter setting and Premium InMail credits."""
+    """Per-account messaging behaviour: the Enter setting, Premium InMail credits, variants."""
 
     enter_to_send: bool = True
     premium: bool = False
     inmail_credits: int = 0
+    # Variants (README "Send stays disabled"): how the compose says the credits ran out,
+    # an InMail subject that is required, a character limit with a counter.
+    credits_wording: str = "count"
+    subject_required: bool = False
+    message_max_chars: int | None = None
 
 
 @dataclass
