@@ -164,6 +164,7 @@ def seed(state: SimState) -> None:
         },
         {"public_id": "rita-renamed", "name": "Rita Renamed", "old_slugs": ["rita-old-slug"]},
         {"public_id": "slow-sam", "name": "Slow Sam", "headline": "Target for delay faults"},
+        {"public_id": "tess-timestamps", "name": "Tess Timestamps", "headline": "Post dates"},
     ]
     for data in profiles:
         state.upsert_profile(**data)

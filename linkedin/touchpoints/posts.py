@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from playwright.async_api import Locator, Page
@@ -20,6 +21,7 @@ from linkedin.browser.settle import NetworkActivity, marker_or_settled
 from linkedin.touchpoints.connect import wait_any
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 from linkedin.touchpoints.models import Post, post_activity_id
+from linkedin.touchpoints.post_time import posted_at
 
 LIST_TIMEOUT_MS = 15_000
 POST_TIMEOUT_MS = 15_000
@@ -104,6 +106,7 @@ async def _containers(page: Page) -> tuple[Locator, str] | None:
 
 
 async def _read(page: Page, base_url: str) -> list[Post]:
+    now = datetime.now(UTC)
     found = await _containers(page)
     if found is None:
         return []
@@ -125,6 +128,7 @@ async def _read(page: Page, base_url: str) -> list[Post]:
                 urn=urn,
                 age_text=age[0],
                 age_days=round(age[1], 4),
+                posted_at=posted_at(urn, age[0], age[1], now),
                 text=str(row["text"]).strip(),
             )
         )
