@@ -303,7 +303,7 @@ RESTRICTION_HEADING = Selector("restriction notice heading", ("h1, h2, [role='al
 # LinkedIn's own error page ("Something went wrong"): its heading, matched by wording in
 # page_state, and the content a working page shows instead (any of it means: not an error).
 ERROR_PAGE_HEADING = Selector(
-    "error page heading", ("h1, h2, h3, [role='alert'], .error-container, .error-page",)
+    "error page heading", ("h1, h2, h3, .error-container, .error-page",)
 )
 PAGE_CONTENT = Selector(
     "page content",

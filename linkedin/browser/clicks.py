@@ -12,6 +12,8 @@ interceptor's outermost fixed / absolute / sticky ancestor that does not contain
 gets `pointer-events: none` (its descendants too), and Playwright's own retry then lands
 on the target. The target and its ancestors are never touched, and nothing else is ever
 clicked (a decoy button inside the layer included). Each neutralised layer is logged.
+A layer neutralised earlier gets its pointer events back when a later target lies inside
+it (LinkedIn renders some dialogs inside `#interop-outlet`).
 """
 
 from __future__ import annotations
@@ -64,6 +66,16 @@ _NEUTRALISE_JS = """(target, mark) => {
     style.textContent = '[' + mark + '], [' + mark + '] * { pointer-events: none !important; }';
     (document.head || document.documentElement).appendChild(style);
   }
+  // A layer let through earlier may hold this target (LinkedIn renders dialogs inside
+  // #interop-outlet): give it its pointer events back first.
+  for (let node = target; node; node = up(node)) {
+    if (node.nodeType === 1 && node.hasAttribute(mark)) {
+      const [value, priority] = node.getAttribute(mark).split('|');
+      node.removeAttribute(mark);
+      node.style.removeProperty('pointer-events');
+      if (value) node.style.setProperty('pointer-events', value, priority || '');
+    }
+  }
   const done = [];
   for (let round = 0; round < 5; round++) {
     const r = target.getBoundingClientRect();
@@ -83,8 +95,11 @@ _NEUTRALISE_JS = """(target, mark) => {
     if (root.hasAttribute(mark)) {
       // A descendant insists on pointer-events (inline !important, or inside a shadow root).
       root = hit;
+      if (root.hasAttribute(mark)) return done;
     }
-    root.setAttribute(mark, '');
+    // The mark keeps the element's own inline pointer-events, to restore it later.
+    const own = root.style.getPropertyValue('pointer-events');
+    root.setAttribute(mark, own + '|' + root.style.getPropertyPriority('pointer-events'));
     root.style.setProperty('pointer-events', 'none', 'important');
     done.push(describe(root));
   }

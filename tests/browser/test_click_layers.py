@@ -11,6 +11,7 @@ from loguru import logger
 from playwright.async_api import Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
+from linkedin.touchpoints.editor import click
 from linkedin.touchpoints.models import parse_touchpoint
 from linkedin.touchpoints.runner import TouchpointContext, run_touchpoint
 from linkedin_sim import SimServer
@@ -131,3 +132,39 @@ async def test_message_through_layers(
     ]
     assert sim.state.layer_clicks() == []
     assert neutralised(logs), logs
+
+
+LAYERED = """<body style="margin:0;height:2000px">
+<button id="under" style="position:absolute;top:100px;left:100px"
+  onclick="window.clicks.push('under')">Under</button>
+<div id="outlet"></div>
+<script>
+  window.clicks = [];
+  // Like LinkedIn's #interop-outlet: a shadow host whose fixed, full-page layer swallows
+  // clicks, and where LinkedIn later renders its dialogs.
+  const root = document.getElementById('outlet').attachShadow({mode: 'open'});
+  root.innerHTML = '<div id="layer" style="position:fixed;inset:0;z-index:10"></div>';
+  window.openDialog = () => {
+    root.getElementById('layer').innerHTML = '<button id="inside" '
+      + 'style="position:absolute;top:300px;left:300px">Inside</button>';
+    root.getElementById('inside').onclick = () => window.clicks.push('inside');
+  };
+</script></body>"""
+
+
+async def test_a_layer_let_through_gets_its_events_back_for_its_own_dialog(
+    page: Page, logs: list[str]
+) -> None:
+    await page.set_content(LAYERED)
+    await click(page.locator("#under"), "Under")
+    assert await page.evaluate("window.clicks") == ["under"]
+    assert "neutralised click-intercepting div#layer over Under" in logs
+    # The dialog opens inside the layer that was let through: it is clickable again.
+    await page.evaluate("window.openDialog()")
+    await click(page.locator("#inside"), "Inside")
+    assert await page.evaluate("window.clicks") == ["under", "inside"]
+    layer_events = await page.evaluate(
+        "getComputedStyle(document.getElementById('outlet').shadowRoot"
+        ".getElementById('layer')).pointerEvents"
+    )
+    assert layer_events == "auto"
