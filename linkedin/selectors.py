@@ -199,6 +199,9 @@ WEEKLY_LIMIT = Selector(
 )
 TOAST_SUCCESS = Selector("success toast", ('[data-test-artdeco-toast-item-type="success"]',))
 TOAST_ERROR = Selector("error toast", ('[data-test-artdeco-toast-item-type="error"]',))
+TOASTS = Selector(
+    "any toast", ("[data-test-artdeco-toast-item-type]", ".artdeco-toast-item", ".artdeco-toasts")
+)
 
 # --- relationship state and withdraw -----------------------------------------------------------
 
@@ -302,9 +305,7 @@ LOADING = Selector(
 RESTRICTION_HEADING = Selector("restriction notice heading", ("h1, h2, [role='alert']",))
 # LinkedIn's own error page ("Something went wrong"): its heading, matched by wording in
 # page_state, and the content a working page shows instead (any of it means: not an error).
-ERROR_PAGE_HEADING = Selector(
-    "error page heading", ("h1, h2, h3, .error-container, .error-page",)
-)
+ERROR_PAGE_HEADING = Selector("error page heading", ("h1, h2, h3, .error-container, .error-page",))
 PAGE_CONTENT = Selector(
     "page content",
     (

@@ -83,6 +83,12 @@ def sent_listing(account: Account, sim: SimState) -> str:
         return f'<ul role="list">{"".join(cards)}</ul>'
     if cards:
         return f'<ul class="mn-invitation-list artdeco-list">{"".join(cards)}</ul>'
+    return _empty_listing(variant)
+
+
+def _empty_listing(variant: str) -> str:
+    if variant == "bare":
+        return '<ul role="list"></ul>'
     if variant == "no_pending":
         return '<div class="mn-invitations-empty"><p class="t-16">No pending invitations</p></div>'
     if variant == "no_sent":
@@ -113,11 +119,12 @@ def sent_page(account: Account, sim: SimState) -> str:
     """Sent invitations, one card per pending invitation, each with its own Withdraw."""
     late = account.sent_page_late_ms > 0
     count = "People" if late else f"People ({len(_cards(account, sim))})"
-    listing = (
+    # While loading, the shell shows its loader next to the empty state it renders by
+    # default (as SPAs do before their data arrives): neither is the answer yet.
+    loader = (
         '<div class="artdeco-loader" role="progressbar" aria-label="Loading invitations"></div>'
-        if late
-        else sent_listing(account, sim)
     )
+    listing = loader + _empty_listing(account.sent_page) if late else sent_listing(account, sim)
     # The newer layouts (every variant but classic) title the page with an <h2>.
     heading = (
         "<h1>Manage invitations</h1>"

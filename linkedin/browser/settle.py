@@ -109,6 +109,15 @@ class NetworkActivity:
         return max(0.0, self._last + quiet_s - now)
 
 
+async def loading(page: Page, content_css: str = "main") -> bool:
+    """Whether a loading indicator shows inside the page's content right now."""
+    loaders = S.any_of(page.locator(content_css), S.LOADING)
+    try:
+        return await loaders.filter(visible=True).count() > 0
+    except PlaywrightError:
+        return False
+
+
 async def settled(
     page: Page,
     network: NetworkActivity,
@@ -148,7 +157,12 @@ async def marker_or_settled(
     content_css: str = "main",
 ) -> str | None:
     """Race a marker wait (which returns a key, or None on timeout) against the page
-    settling: the marker's key, else "settled", else None (neither within timeout_ms)."""
+    settling: the marker's key, else "settled", else None (neither within timeout_ms).
+
+    A marker seen while a loader still shows in the content (an empty state flashed before
+    the list arrived, a list still filling) is not trusted: then the page must settle, and
+    the answer is "settled" (callers look at the page again).
+    """
     marker_task = asyncio.ensure_future(markers)
     settle_task = asyncio.ensure_future(
         settled(page, network, timeout_ms=timeout_ms, content_css=content_css)
@@ -158,7 +172,9 @@ async def marker_or_settled(
         while pending:
             done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
             if marker_task in done and marker_task.result() is not None:
-                return marker_task.result()
+                if not await loading(page, content_css):
+                    return marker_task.result()
+                return "settled" if await settle_task else None
             if settle_task in done and settle_task.result():
                 return "settled"
         return None

@@ -12,7 +12,8 @@ import re
 _NO_CREDITS = re.compile(
     r"\b(?:no|zero|0)\s+(?:more\s+)?(?:inmail\s+)?credits?\b(?!\s+(?:needed|required))"
     r"|\bused\s+(?:up\s+)?all\s+(?:of\s+)?your\s+(?:inmail\s+)?credits?"
-    r"|\bout\s+of\s+(?:inmail\s+)?credits?",
+    r"|\bout\s+of\s+(?:inmail\s+)?credits?"
+    r"|\bcredits?(?:\s+(?:left|remaining|available))?\s*:\s*0\b",
     re.IGNORECASE,
 )
 _OF_TOTAL = re.compile(r"\bof\s+(\d[\d,]*)")

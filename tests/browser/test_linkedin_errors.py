@@ -97,3 +97,16 @@ async def test_rate_limit_page_is_still_rate_limited(page: Page, sim: SimServer)
     with pytest.raises(TouchpointError) as err:
         await goto(page, sim.url("/feed/"))
     assert err.value.code == ErrorCode.RATE_LIMITED
+
+
+async def test_error_wording_outside_headings_and_in_toasts(page: Page) -> None:
+    # A very short page saying it in a paragraph is LinkedIn's error page...
+    await page.set_content("<body><p>Oops! Something went wrong. Reload the page.</p></body>")
+    assert await detect(page) == PageState.UNAVAILABLE
+    # ...a failed action's toast saying the same on a short page is not.
+    await page.set_content(
+        "<body><main><h1>Manage invitations</h1><ul role='list'></ul></main>"
+        "<div class='artdeco-toasts'><div data-test-artdeco-toast-item-type='error' role='alert'>"
+        "Something went wrong. Please try again.</div></div></body>"
+    )
+    assert await detect(page) == PageState.OTHER

@@ -21,6 +21,8 @@ from linkedin.touchpoints.errors import ErrorCode
         ("You've used all your InMail credits for this month", 0),
         ("You’ve used all your InMail credits for this month. Buy more", 0),
         ("You're out of InMail credits", 0),
+        ("InMail credits: 0", 0),
+        ("InMail credits remaining: 12", 12),
         ("No InMail credits needed: this is an open profile", None),
         ("InMail credits", None),
     ],
