@@ -199,6 +199,9 @@ WEEKLY_LIMIT = Selector(
 )
 TOAST_SUCCESS = Selector("success toast", ('[data-test-artdeco-toast-item-type="success"]',))
 TOAST_ERROR = Selector("error toast", ('[data-test-artdeco-toast-item-type="error"]',))
+TOASTS = Selector(
+    "any toast", ("[data-test-artdeco-toast-item-type]", ".artdeco-toast-item", ".artdeco-toasts")
+)
 
 # --- relationship state and withdraw -----------------------------------------------------------
 
@@ -258,9 +261,24 @@ SENT_WITHDRAW = Selector(
     "Withdraw (sent invitation)",
     ('button[aria-label^="Withdraw invitation"]', 'button:text-is("Withdraw")'),
 )
-SENT_LIST = Selector(
-    "sent invitations list",
-    ("main .mn-invitation-list", "main ul.artdeco-list", "main .artdeco-empty-state", "main h1"),
+# Any invitation on the sent page (a card with its own Withdraw): the list has rendered.
+SENT_ANY_INVITATION = Selector(
+    "any sent invitation",
+    (
+        'main li:has(button[aria-label^="Withdraw invitation"])',
+        'main li:has(button:text-is("Withdraw"))',
+        '[data-view-name*="invitation"]:has(button[aria-label^="Withdraw"])',
+    ),
+)
+# The page saying there is nothing pending: the empty-state component, else its wording.
+SENT_EMPTY = Selector(
+    "no sent invitations",
+    (
+        "main .artdeco-empty-state",
+        'main [class*="empty-state"]',
+        'main :text-matches("(^|[^a-z])no (pending |sent |outstanding )?invitations'
+        '|haven.t sent any invitations", "i")',
+    ),
 )
 
 # --- page chrome ------------------------------------------------------------------------------
@@ -272,8 +290,34 @@ INTEROP_DISMISS = Selector(
     ('#interop-outlet button[aria-label="Dismiss"]', "#interop-outlet button"),
 )
 MAIN = Selector("main", ("main",))
+# A page still loading its content (then an absence means nothing yet).
+LOADING = Selector(
+    "loading indicator",
+    (
+        '[role="progressbar"]',
+        '[aria-busy="true"]',
+        ".artdeco-loader",
+        ".artdeco-spinner",
+        '[class*="skeleton"]',
+    ),
+)
 # Headings of an account-level notice page (restriction): matched by wording in page_state.
 RESTRICTION_HEADING = Selector("restriction notice heading", ("h1, h2, [role='alert']",))
+# LinkedIn's own error page ("Something went wrong"): its heading, matched by wording in
+# page_state, and the content a working page shows instead (any of it means: not an error).
+ERROR_PAGE_HEADING = Selector("error page heading", ("h1, h2, h3, .error-container, .error-page",))
+PAGE_CONTENT = Selector(
+    "page content",
+    (
+        "section[data-member-id]",
+        "section.artdeco-card:has(.pv-top-card)",
+        '[data-urn^="urn:li:activity:"]',
+        "form.msg-form",
+        ".mn-invitation-list",
+        "form.login__form",
+        'input[name="pin"]',
+    ),
+)
 
 # --- messaging, posts, reactions, comments, InMail ------------------------------------------
 # (message.py, inmail.py, posts.py, react.py, comment.py, recent_posts.py)
@@ -361,14 +405,14 @@ POST_UNAVAILABLE = Selector(
     "post unavailable",
     ("main .artdeco-empty-state", '[data-test-id="post-not-found"]'),
 )
-# The list is ready once it shows a post or says there is none (its container alone may
-# render before the posts do).
-POST_ACTIVITY_LIST = Selector(
-    "recent-activity list",
+# Recent activity saying there are no posts: the empty-state component, else its wording.
+POSTS_EMPTY = Selector(
+    "no recent posts",
     (
-        'main [data-urn^="urn:li:activity:"]',
-        'main [data-id^="urn:li:activity:"]',
         "main .artdeco-empty-state",
+        'main [class*="empty-state"]',
+        'main :text-matches("hasn.t posted|no recent activity|hasn.t shared|no posts yet'
+        '|nothing to see", "i")',
     ),
 )
 # The relative date ("3d • Edited • 🌐"): aria-hidden text first, screen-reader text second.

@@ -15,11 +15,14 @@ from pydantic import BaseModel, ConfigDict
 from linkedin_sim import messaging, network, pages, posts, voyager
 from linkedin_sim.state import (
     Account,
+    ActivityEmpty,
+    ClickBlocker,
     Fault,
     FaultAction,
     InviteFlow,
     Placement,
     Relationship,
+    SentPage,
     SimState,
 )
 
@@ -42,6 +45,8 @@ class AccountIn(BaseModel):
     checkpoint_pin: str | None = None
     challenge: bool | None = None
     restricted: bool | None = None
+    sent_page: SentPage | None = None
+    sent_page_late_ms: int | None = None
 
 
 class ProfileIn(BaseModel):
@@ -58,6 +63,8 @@ class ProfileIn(BaseModel):
     weekly_limit: bool | None = None
     email_required: bool | None = None
     overlay: bool | None = None
+    click_blocker: ClickBlocker | None = None
+    activity_empty: ActivityEmpty | None = None
     sidebar: list[str] | None = None
     old_slugs: list[str] | None = None
     default_relationship: Relationship | None = None
@@ -67,6 +74,15 @@ class ProfileIn(BaseModel):
     hide_pending: bool | None = None
     positions: list[dict[str, Any]] | None = None
     educations: list[dict[str, Any]] | None = None
+
+
+class LayerClickIn(BaseModel):
+    """Body of POST /__sim/layer_clicks (sent by the page when a click reaches a layer)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: str
+    control: str = ""
+    path: str = ""
 
 
 class FaultIn(BaseModel):
@@ -145,6 +161,12 @@ def create_app(state: SimState | None = None) -> FastAPI:
                 return _html(pages.rate_limit_page(), 429)
             if fault.action == "server_error":
                 return _html("<html><body><h1>Something went wrong</h1></body></html>", 500)
+            if fault.action == "bad_gateway":
+                return _html(pages.gateway_error_page(502), 502)
+            if fault.action == "service_unavailable":
+                return _html(pages.unavailable_page(), 503)
+            if fault.action == "soft_error":
+                return _html(pages.soft_error_page(current(request)))
             if fault.action == "session_expired":
                 # LinkedIn drops a revoked li_at: the browser is signed out from here on.
                 expired = _login_redirect(path)
@@ -356,6 +378,18 @@ def create_app(state: SimState | None = None) -> FastAPI:
     async def sim_profile(body: ProfileIn) -> dict[str, Any]:
         fields = body.model_dump(exclude_none=True, exclude={"public_id"})
         return asdict(sim.upsert_profile(body.public_id, **fields))
+
+    @app.post("/__sim/layer_clicks")
+    async def sim_layer_click(body: LayerClickIn, request: Request) -> dict[str, bool]:
+        account = current(request)
+        sim.record_layer_click(
+            {"account": account.username if account else None, **body.model_dump()}
+        )
+        return {"ok": True}
+
+    @app.get("/__sim/layer_clicks")
+    async def sim_layer_clicks() -> list[dict[str, Any]]:
+        return sim.layer_clicks()
 
     @app.get("/__sim/faults")
     async def sim_faults() -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from linkedin_sim.pages import json_script, layout
+from linkedin_sim.pages import blocker_script, json_script, layout
 from linkedin_sim.posts import EDITOR_JS, _guard, _sim
 from linkedin_sim.social import Thread
 from linkedin_sim.state import Account, Profile, SimState
@@ -85,6 +85,36 @@ def _conversations(sim: SimState, account: Account, active: str | None) -> str:
     )
 
 
+def _subject_html(required: bool) -> str:
+    if required:
+        return (
+            '<input type="text" name="subject" class="msg-form__subject" aria-label="Subject" '
+            'placeholder="Subject" maxlength="200" required aria-required="true">'
+        )
+    return (
+        '<input type="text" name="subject" class="msg-form__subject" '
+        'aria-label="Subject (optional)" placeholder="Subject (optional)" maxlength="200">'
+    )
+
+
+def _credits_html(credits: int, wording: str) -> tuple[str, str]:
+    """The credits line in the form, and a notice above the conversation (used_all)."""
+    buy = ' <a href="/premium/inmail/buy/" class="msg-inmail-credits__buy">Buy more</a>'
+    if credits > 0:
+        line = f"Use 1 of {credits} InMail credits"
+        return f'<div class="msg-inmail-credits-display t-12">{line}</div>', ""
+    if wording == "used_all":
+        # No credits line at all: a notice at the top of the conversation says it.
+        notice = (
+            '<div class="msg-thread__notice artdeco-inline-feedback" role="status">'
+            '<span class="artdeco-inline-feedback__message">You’ve used all your InMail'
+            f" credits for this month.</span>{buy}</div>"
+        )
+        return "", notice
+    line = "You have no InMail credits" if wording == "none" else "You have 0 InMail credits left."
+    return f'<div class="msg-inmail-credits-display t-12">{line}</div>{buy}', ""
+
+
 def messaging_page(
     account: Account,
     sim: SimState,
@@ -95,7 +125,7 @@ def messaging_page(
     """A conversation with `profile`: history plus a compose form (or an InMail upsell)."""
     settings = sim.social.settings_of(account.username)
     name = escape(profile.name)
-    subject_html = credits_html = form = ""
+    subject_html = credits_html = form = notice = ""
     if mode == "upsell":
         form = (
             '<div class="msg-inmail-upsell artdeco-card">'
@@ -106,23 +136,15 @@ def messaging_page(
             "Try Premium for free</a></div>"
         )
     elif mode in ("message", "inmail"):
+        counter = (
+            f'<span class="msg-form__char-counter t-12" aria-live="polite">'
+            f"0/{settings.message_max_chars}</span>"
+            if settings.message_max_chars
+            else ""
+        )
         if mode == "inmail":
-            subject_html = (
-                '<input type="text" name="subject" class="msg-form__subject" '
-                'aria-label="Subject (optional)" placeholder="Subject (optional)" maxlength="200">'
-            )
-            credits = settings.inmail_credits
-            text = (
-                f"Use 1 of {credits} InMail credits"
-                if credits > 0
-                else "You have 0 InMail credits left."
-            )
-            buy = (
-                ' <a href="/premium/inmail/buy/" class="msg-inmail-credits__buy">Buy more</a>'
-                if credits == 0
-                else ""
-            )
-            credits_html = f'<div class="msg-inmail-credits-display t-12">{text}</div>{buy}'
+            subject_html = _subject_html(settings.subject_required)
+            credits_html, notice = _credits_html(settings.inmail_credits, settings.credits_wording)
         form = f"""<form class="msg-form">
   {credits_html}{subject_html}
   <div class="msg-form__msg-content-container">
@@ -130,7 +152,7 @@ def messaging_page(
     aria-multiline="true" aria-label="Write a message…"></div></div>
   <footer class="msg-form__footer">
    <button type="submit" class="msg-form__send-button artdeco-button artdeco-button--primary"
-    disabled>Send</button>
+    disabled>Send</button>{counter}
    <span class="msg-form__hint t-12">{
             "Press Enter to send" if settings.enter_to_send else "Click Send to send"
         }</span>
@@ -150,7 +172,7 @@ def messaging_page(
     <h2 class="msg-entity-lockup__entity-title">{name}</h2>
     <a href="/in/{escape(profile.public_id)}/" class="msg-thread__link-to-profile">View profile</a>
    </header>
-   {subject_line}
+   {subject_line}{notice}
    <ul class="msg-s-message-list-content" role="list">
     {_events_html(thread, account, profile.name)}</ul>
    {form}
@@ -163,10 +185,13 @@ def messaging_page(
         "recipientUrn": profile.urn,
         "enterToSend": settings.enter_to_send,
         "credits": settings.inmail_credits if mode == "inmail" else None,
+        "subjectRequired": settings.subject_required,
+        "maxChars": settings.message_max_chars,
     }
     script = (
         json_script("sim-msg", config)
         + f"<script>{EDITOR_JS}</script><script>{MESSAGING_JS}</script>"
+        + blocker_script(profile, "main form.msg-form .msg-form__footer")
     )
     return layout(f"{title} | LinkedIn", body, account=account, script=script)
 
@@ -179,6 +204,9 @@ class SettingsIn(BaseModel):
     enter_to_send: bool | None = None
     premium: bool | None = None
     inmail_credits: int | None = None
+    credits_wording: Literal["count", "none", "used_all"] | None = None
+    subject_required: bool | None = None
+    message_max_chars: int | None = None
 
 
 def _compose(request: Request) -> Response:
@@ -247,14 +275,19 @@ async def send_route(request: Request) -> Response:
     if not isinstance(text, str) or not text.strip():
         return JSONResponse({"status": 400}, status_code=400)
     connected = sim.relationship(account.username, profile.public_id) == "connected"
+    settings = sim.social.settings_of(account.username)
+    if (
+        settings.message_max_chars
+        and len(text.encode("utf-16-le")) // 2 > settings.message_max_chars
+    ):
+        return JSONResponse({"status": 400, "code": "TOO_LONG"}, status_code=400)
     if not body.get("inmail"):
         if not connected:
             return JSONResponse({"status": 403, "code": "NOT_CONNECTED"}, status_code=403)
         thread = sim.social.record_message(account.username, profile.public_id, text)
         return JSONResponse({"threadPath": f"/messaging/thread/{thread.thread_id}/"})
-    settings = sim.social.settings_of(account.username)
     subject = body.get("subject") or ""
-    if not isinstance(subject, str):
+    if not isinstance(subject, str) or (settings.subject_required and not subject.strip()):
         return JSONResponse({"status": 400}, status_code=400)
     if not settings.premium:
         return JSONResponse({"status": 403, "code": "PREMIUM_REQUIRED"}, status_code=403)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from html import escape
 from typing import Any
@@ -50,8 +51,8 @@ def restriction_redirect(sim: SimState) -> Response:
     )
 
 
-def sent_page(account: Account, sim: SimState) -> str:
-    """Sent invitations, one card per pending invitation, each with its own Withdraw."""
+def _cards(account: Account, sim: SimState) -> list[str]:
+    """One card per pending invitation of the account, each with its own Withdraw."""
     cards = []
     for profile in list(sim.profiles.values()):
         if profile.public_id == account.public_id:
@@ -70,31 +71,94 @@ def sent_page(account: Account, sim: SimState) -> str:
     data-sim-name="{name}">Withdraw</button>
  </li>"""
         )
-    listing = (
-        f'<ul class="mn-invitation-list artdeco-list">{"".join(cards)}</ul>'
-        if cards
-        else '<div class="artdeco-empty-state"><h2>No sent invitations</h2></div>'
+    return cards
+
+
+def sent_listing(account: Account, sim: SimState) -> str:
+    """The list of sent invitations, or how the account's page variant says there are none."""
+    cards = _cards(account, sim)
+    variant = account.sent_page
+    if variant == "bare":
+        # No list class, no empty state: an empty list is just an empty <ul>.
+        return f'<ul role="list">{"".join(cards)}</ul>'
+    if cards:
+        return f'<ul class="mn-invitation-list artdeco-list">{"".join(cards)}</ul>'
+    return _empty_listing(variant)
+
+
+def _empty_listing(variant: str) -> str:
+    if variant == "bare":
+        return '<ul role="list"></ul>'
+    if variant == "no_pending":
+        return '<div class="mn-invitations-empty"><p class="t-16">No pending invitations</p></div>'
+    if variant == "no_sent":
+        return (
+            '<section class="invitation-manager__empty"><h3>You have no sent invitations</h3>'
+            "<p>Invitations you send will appear here.</p></section>"
+        )
+    return '<div class="artdeco-empty-state"><h2>No sent invitations</h2></div>'
+
+
+# The late variant: the page shell shows a loader, then fetches the list (a moment after
+# load) and puts it in place of the loader.
+_LATE_JS = """(function () {
+  const box = document.querySelector('[data-sim-sent-list]');
+  setTimeout(async () => {
+    const url = '/voyager/api/relationships/sentInvitationViewsV2';
+    const res = await fetch(url, {credentials: 'include'});
+    const data = await res.json();
+    box.innerHTML = data.html;
+    box.removeAttribute('aria-busy');
+    const count = document.querySelector('[data-sim-sent-count]');
+    if (count) count.textContent = 'People (' + data.count + ')';
+  }, 300);
+})();"""
+
+
+def sent_page(account: Account, sim: SimState) -> str:
+    """Sent invitations, one card per pending invitation, each with its own Withdraw."""
+    late = account.sent_page_late_ms > 0
+    count = "People" if late else f"People ({len(_cards(account, sim))})"
+    # While loading, the shell shows its loader next to the empty state it renders by
+    # default (as SPAs do before their data arrives): neither is the answer yet.
+    loader = (
+        '<div class="artdeco-loader" role="progressbar" aria-label="Loading invitations"></div>'
+    )
+    listing = loader + _empty_listing(account.sent_page) if late else sent_listing(account, sim)
+    # The newer layouts (every variant but classic) title the page with an <h2>.
+    heading = (
+        "<h1>Manage invitations</h1>"
+        if account.sent_page == "classic"
+        else '<header class="mn-invitation-manager__header"><h2>Manage invitations</h2></header>'
     )
     body = f"""
 <div class="scaffold scaffold-layout">
  <main class="scaffold-layout__main" id="main" aria-label="Manage invitations">
   <section class="artdeco-card mn-invitation-manager">
-   <h1>Manage invitations</h1>
+   {heading}
    <nav aria-label="Invitation type">
     <a href="/mynetwork/invitation-manager/">Received</a>
     <a href="{SENT_PATH}" aria-current="page">Sent</a></nav>
-   <h2>People ({len(cards)})</h2>
-   {listing}
+   <h2 data-sim-sent-count>{count}</h2>
+   <div data-sim-sent-list{' aria-busy="true"' if late else ""}>{listing}</div>
   </section>
  </main>
 </div>
 <div class="artdeco-toasts_toasts" aria-live="polite"></div>"""
-    return layout(
-        "Manage invitations | LinkedIn",
-        body,
-        account=account,
-        script=f"<script>{NETWORK_JS}</script>",
-    )
+    script = f"<script>{NETWORK_JS}</script>" + (f"<script>{_LATE_JS}</script>" if late else "")
+    return layout("Manage invitations | LinkedIn", body, account=account, script=script)
+
+
+@router.get("/voyager/api/relationships/sentInvitationViewsV2")
+async def sent_invitations_late(request: Request) -> Response:
+    """The late sent page's list: `{html, count}`, answered after `sent_page_late_ms`."""
+    account = _account(request)
+    if account is None:
+        return JSONResponse({"status": 401}, status_code=401)
+    await asyncio.sleep(account.sent_page_late_ms / 1000)
+    sim = _sim(request)
+    html = sent_listing(account, sim)
+    return JSONResponse({"html": html, "count": len(_cards(account, sim))})
 
 
 @router.get(SENT_PATH)

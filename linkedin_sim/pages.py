@@ -137,6 +137,42 @@ def rate_limit_page() -> str:
     )
 
 
+def gateway_error_page(status: int) -> str:
+    """LinkedIn's edge answering 502: a bare page in the browser-error style, no <main>."""
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>LinkedIn</title>'
+        '</head><body><div class="error-page" id="main-frame-error">'
+        "<h1>This page isn’t working</h1>"
+        "<p>www.linkedin.com is currently unable to handle this request.</p>"
+        f'<div class="error-code">HTTP ERROR {status}</div>'
+        '<button class="reload-button" type="button">Reload</button></div></body></html>'
+    )
+
+
+def unavailable_page() -> str:
+    """LinkedIn's maintenance answer (503): logo, a heading and a line, no <main>."""
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        "<title>LinkedIn: Service Unavailable</title></head><body>"
+        '<div class="error-container"><span class="logo" aria-label="LinkedIn">in</span>'
+        "<h2>Service Unavailable</h2>"
+        "<p>LinkedIn is temporarily unavailable while we work on it. We expect to be back"
+        " shortly.</p></div></body></html>"
+    )
+
+
+def soft_error_page(account: Account | None) -> str:
+    """LinkedIn's in-app error state, served with status 200: its chrome, a short <main>."""
+    body = """
+<main class="scaffold" id="main"><section class="artdeco-card error-container">
+ <h1>Something went wrong</h1>
+ <p>Refresh the page, or go back to your feed.</p>
+ <button class="artdeco-button artdeco-button--primary" type="button">Refresh page</button>
+ <a href="/feed/" class="artdeco-button">Go to your feed</a>
+</section></main>"""
+    return layout("LinkedIn", body, account=account)
+
+
 def not_found_page(account: Account | None) -> str:
     """LinkedIn's /404/ page."""
     body = """
@@ -343,11 +379,22 @@ def profile_page(
     script = (
         json_script("sim-config", config)
         + f"<script>{PROFILE_JS}</script><script>{NETWORK_JS}</script>"
+        + blocker_script(profile, "main section[data-member-id] .pvs-profile-actions")
     )
     return layout(f"{profile.name} | LinkedIn", body, account=account, script=script)
+
+
+def blocker_script(profile: Profile | None, anchor: str) -> str:
+    """The profile's click-intercepting layer (if any) for a page; `anchor` is the CSS of
+    what it covers there (its first button is what a decoy imitates)."""
+    if profile is None or profile.click_blocker is None:
+        return ""
+    config = {"kind": profile.click_blocker, "anchor": anchor}
+    return json_script("sim-blocker", config) + f"<script>{BLOCKERS_JS}</script>"
 
 
 # Inlined into each profile page so the simulator needs no static file route.
 PROFILE_JS = (resources.files("linkedin_sim") / "static" / "profile.js").read_text("utf-8")
 # Withdraw dialogs and the sent-invitations page (see network.py).
 NETWORK_JS = (resources.files("linkedin_sim") / "static" / "network.js").read_text("utf-8")
+BLOCKERS_JS = (resources.files("linkedin_sim") / "static" / "blockers.js").read_text("utf-8")

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from linkedin_sim.pages import json_script, layout
+from linkedin_sim.pages import blocker_script, json_script, layout
 from linkedin_sim.social import REACTIONS, SimPost, age_days, age_words
 from linkedin_sim.state import Account, SimState
 from linkedin_sim.voyager import csrf_ok
@@ -25,6 +25,8 @@ POSTS_JS = (_STATIC / "posts.js").read_text("utf-8")
 FIRST_BATCH = 5
 # A post of someone else in the recent-activity sidebar: never to be read as the member's.
 SIDEBAR_ACTIVITY = "7399999999999999999"
+# What a click-intercepting layer covers on post pages: the first post's action bar.
+POST_ANCHOR = "main .feed-shared-update-v2 .feed-shared-social-action-bar"
 
 _STYLE = """
 .update-components-text .break-words,.comments-comment-item__main-content span{white-space:pre-wrap}
@@ -142,7 +144,8 @@ def post_page(account: Account, sim: SimState, post: SimPost) -> str:
   <h2>Promoted</h2><p>Try our CRM.</p></section></aside>
 </div>"""
     config = _config(account, sim, [post, *others[:2]])
-    return layout("Post | LinkedIn", body, account=account, script=_script(config))
+    script = _script(config) + blocker_script(sim.profile(post.author), POST_ANCHOR)
+    return layout("Post | LinkedIn", body, account=account, script=script)
 
 
 def post_unavailable_page(account: Account) -> str:
@@ -153,18 +156,28 @@ def post_unavailable_page(account: Account) -> str:
     return layout("Post | LinkedIn", body, account=account)
 
 
+def _no_posts(variant: str, name: str) -> str:
+    """How recent activity says there are no posts (`activity_empty`); `name` is escaped."""
+    if variant == "bare":
+        return ""
+    if variant == "no_recent_activity":
+        return (
+            '<div class="pv-recent-activity-detail__no-content"><p class="t-16 t-bold">'
+            f"No recent activity</p><p>Posts {name} shares will be displayed here.</p></div>"
+        )
+    return (
+        '<div class="artdeco-empty-state"><h2 class="artdeco-empty-state__headline">'
+        f"{name} hasn’t posted lately</h2></div>"
+    )
+
+
 def activity_page(account: Account, sim: SimState, public_id: str) -> str:
     """A member's recent activity, newest first, loading more as the reader scrolls."""
     profile = sim.profile(public_id)
     name = escape(profile.name if profile else public_id)
     posts = sim.social.posts_of(public_id)
     shown = "".join(post_html(p, sim) for p in posts[:FIRST_BATCH])
-    empty = (
-        '<div class="artdeco-empty-state"><h2 class="artdeco-empty-state__headline">'
-        f"{name} hasn’t posted lately</h2></div>"
-        if not posts
-        else ""
-    )
+    empty = _no_posts(profile.activity_empty if profile else "classic", name) if not posts else ""
     body = f"""<style>{_STYLE}</style>
 <div class="scaffold scaffold-layout">
  <main class="scaffold-layout__main" id="main" aria-label="All activity">
@@ -183,7 +196,8 @@ def activity_page(account: Account, sim: SimState, public_id: str) -> str:
     config = _config(account, sim, posts)
     config["deferred"] = [post_html(p, sim) for p in posts[FIRST_BATCH:]]
     config["batch"] = FIRST_BATCH
-    return layout(f"{name} | Activity | LinkedIn", body, account=account, script=_script(config))
+    script = _script(config) + blocker_script(profile, POST_ANCHOR)
+    return layout(f"{name} | Activity | LinkedIn", body, account=account, script=script)
 
 
 class PostIn(BaseModel):

@@ -10,7 +10,7 @@ import re
 import secrets
 import threading
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 REACTIONS: dict[str, str] = {
@@ -28,6 +28,12 @@ _WORDS = {"s": "second", "m": "minute", "h": "hour", "d": "day", "w": "week", "m
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
+
+
+def activity_id_at(when: datetime, sequence: int = 0) -> str:
+    """An activity id embedding `when` like LinkedIn's: milliseconds since the epoch in the
+    bits above the lowest 22 (`id >> 22`), a sequence number below."""
+    return str((int(when.timestamp() * 1000) << 22) | (sequence & 0x3FFFFF))
 
 
 def age_days(age: str) -> float:
@@ -67,11 +73,16 @@ class SimPost:
 
 @dataclass
 class MessagingSettings:
-    """Per-account messaging behaviour: the Enter setting and Premium InMail credits."""
+    """Per-account messaging behaviour: the Enter setting, Premium InMail credits, variants."""
 
     enter_to_send: bool = True
     premium: bool = False
     inmail_credits: int = 0
+    # Variants (README "Send stays disabled"): how the compose says the credits ran out,
+    # an InMail subject that is required, a character limit with a counter.
+    credits_wording: str = "count"
+    subject_required: bool = False
+    message_max_chars: int | None = None
 
 
 @dataclass
@@ -99,7 +110,7 @@ class SocialState:
         self._comments: list[dict[str, Any]] = []
         self._messages: list[dict[str, Any]] = []
         self._inmails: list[dict[str, Any]] = []
-        self._next_id = 7300000000000000900
+        self._sequence = 0
 
     # posts ---------------------------------------------------------------------
 
@@ -113,12 +124,14 @@ class SocialState:
         edited: bool = False,
         comments: list[dict[str, str]] | None = None,
     ) -> SimPost:
-        """Create (or replace) a post; ids are allocated when not given."""
-        age_days(age)
+        """Create (or replace) a post. Without an `activity_id` it gets one that embeds its
+        real creation time (now minus `age`), like LinkedIn's."""
+        days = age_days(age)
         with self._lock:
             if activity_id is None:
-                self._next_id += 1
-                activity_id = str(self._next_id)
+                self._sequence += 1
+                created = datetime.now(UTC) - timedelta(days=days)
+                activity_id = activity_id_at(created, self._sequence)
             post = SimPost(activity_id, author, text, age, edited, list(comments or []))
             self.posts[activity_id] = post
             return post
@@ -335,3 +348,8 @@ def seed_social(social: SocialState) -> None:
         "john-smith", "An old post from John.", "2mo", activity_id="7300000000000000401"
     )
     social.add_incoming("demo@example.com", "carl-connected", "Hey, good to connect!")
+    # Dates: one post whose id embeds its real time, one whose id says 40 days ago while the
+    # page says "1d" (a repost, say): only the page's age can be trusted there.
+    social.add_post("tess-timestamps", "Fresh numbers from our launch.", "2d")
+    disagreeing = activity_id_at(datetime.now(UTC) - timedelta(days=40), 7)
+    social.add_post("tess-timestamps", "Reposting this classic.", "1d", activity_id=disagreeing)

@@ -14,7 +14,21 @@ from linkedin_sim.social import SocialState, seed_social
 Relationship = Literal["not_connected", "pending", "connected", "incoming"]
 Placement = Literal["top_card", "more_menu"]
 InviteFlow = Literal["dialog", "gate", "instant"]
-FaultAction = Literal["rate_limit", "checkpoint", "session_expired", "server_error", "restricted"]
+# Layers that swallow clicks over the member's pages (README "Click-intercepting layers").
+# How the sent-invitations page and recent activity say "nothing here" (README "Empty lists").
+SentPage = Literal["classic", "bare", "no_pending", "no_sent"]
+ActivityEmpty = Literal["classic", "no_recent_activity", "bare"]
+ClickBlocker = Literal["interop_no_close", "cookie_bar", "chat_bubble", "late_layer", "decoy_layer"]
+FaultAction = Literal[
+    "rate_limit",
+    "checkpoint",
+    "session_expired",
+    "server_error",
+    "restricted",
+    "bad_gateway",
+    "service_unavailable",
+    "soft_error",
+]
 
 
 def _now() -> str:
@@ -36,6 +50,10 @@ class Account:
     challenge: bool = False
     # When true, every signed-in page redirects to the restriction notice (see network.py).
     restricted: bool = False
+    # Markup of the sent-invitations page, and (when > 0) how late its list arrives: the
+    # page shell loads first, the list is fetched by XHR and answered after this many ms.
+    sent_page: SentPage = "classic"
+    sent_page_late_ms: int = 0
 
 
 @dataclass
@@ -52,6 +70,10 @@ class Profile:
     weekly_limit: bool = False
     email_required: bool = False
     overlay: bool = False
+    # A layer over the member's profile, posts, activity and messaging pages (or None).
+    click_blocker: ClickBlocker | None = None
+    # How the member's recent activity says there are no posts.
+    activity_empty: ActivityEmpty = "classic"
     sidebar: list[str] = field(default_factory=list)
     old_slugs: list[str] = field(default_factory=list)
     default_relationship: Relationship = "not_connected"
@@ -142,6 +164,7 @@ def seed(state: SimState) -> None:
         },
         {"public_id": "rita-renamed", "name": "Rita Renamed", "old_slugs": ["rita-old-slug"]},
         {"public_id": "slow-sam", "name": "Slow Sam", "headline": "Target for delay faults"},
+        {"public_id": "tess-timestamps", "name": "Tess Timestamps", "headline": "Post dates"},
     ]
     for data in profiles:
         state.upsert_profile(**data)
@@ -225,6 +248,7 @@ class SimState:
             self._challenges: dict[str, str] = {}
             self._withdrawals: list[dict[str, Any]] = []
             self._voyager_calls: list[dict[str, Any]] = []
+            self._layer_clicks: list[dict[str, Any]] = []
             self._restriction_tokens: set[str] = set()
             self._next_member_id = 1
             # Posts, reactions, comments, messages and InMail live in social.py.
@@ -390,6 +414,16 @@ class SimState:
         """Record one Voyager API read (the csrf check's outcome, never the token)."""
         with self._lock:
             self._voyager_calls.append({**event, "at": _now()})
+
+    def record_layer_click(self, event: dict[str, Any]) -> None:
+        """Record a click that reached a click-intercepting layer (it should never happen)."""
+        with self._lock:
+            self._layer_clicks.append({**event, "at": _now()})
+
+    def layer_clicks(self) -> list[dict[str, Any]]:
+        """Every click that reached a click-intercepting layer, oldest first."""
+        with self._lock:
+            return [dict(e) for e in self._layer_clicks]
 
     def withdrawals(self) -> list[dict[str, Any]]:
         """Every invitation withdrawn so far, oldest first."""

@@ -11,6 +11,7 @@ from playwright.async_api import BrowserContext, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from linkedin import selectors as S
+from linkedin.browser.clicks import act_through
 from linkedin.browser.navigation import goto, raise_for_state
 from linkedin.browser.pace import Pace
 from linkedin.browser.page_state import PageState, detect
@@ -35,7 +36,7 @@ async def _submit_and_classify(page: Page, submit: S.Selector) -> PageState:
         async with page.expect_navigation(
             wait_until="domcontentloaded", timeout=_SUBMIT_TIMEOUT_MS
         ):
-            await button.click()
+            await act_through(button, submit.name, action="click", timeout_ms=_SUBMIT_TIMEOUT_MS)
     except PlaywrightTimeoutError as exc:
         raise TouchpointError(ErrorCode.NAVIGATION_TIMEOUT, "no answer after submitting") from exc
     return await detect(page)

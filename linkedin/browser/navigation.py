@@ -20,6 +20,8 @@ from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 
 DEFAULT_TIMEOUT_MS = 30_000
 SETTLE_TIMEOUT_MS = 10_000
+# Marks an overlay Escape was already tried on (it is not pressed again).
+_ESCAPE_TRIED = "data-oo-escape-tried"
 T = TypeVar("T")
 
 _BLOCKERS: dict[PageState, tuple[ErrorCode, str]] = {
@@ -28,7 +30,12 @@ _BLOCKERS: dict[PageState, tuple[ErrorCode, str]] = {
     PageState.AUTHWALL: (ErrorCode.SESSION_EXPIRED, "the session is not signed in (authwall)"),
     PageState.RATE_LIMITED: (ErrorCode.RATE_LIMITED, "LinkedIn says too many requests"),
     PageState.RESTRICTED: (ErrorCode.ACCOUNT_RESTRICTED, "LinkedIn has restricted the account"),
+    PageState.UNAVAILABLE: (ErrorCode.LINKEDIN_UNAVAILABLE, "LinkedIn answered with an error page"),
 }
+# States a 5xx answer cannot turn into UNAVAILABLE: being sent to these says more.
+_AUTH_STATES = frozenset(
+    {PageState.LOGIN, PageState.CHECKPOINT, PageState.AUTHWALL, PageState.RESTRICTED}
+)
 
 
 def raise_for_state(state: PageState, url: str, allow: Collection[PageState] = ()) -> None:
@@ -50,7 +57,8 @@ async def goto(
     """Open `url` (waiting for DOMContentLoaded only) and return the resulting page state.
 
     Raises CHECKPOINT, SESSION_EXPIRED (login page or authwall), ACCOUNT_RESTRICTED,
-    RATE_LIMITED or NAVIGATION_TIMEOUT, except for states listed in `allow`.
+    RATE_LIMITED, LINKEDIN_UNAVAILABLE (a 5xx answer or LinkedIn's error page) or
+    NAVIGATION_TIMEOUT, except for states listed in `allow`.
     """
     try:
         response = await page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
@@ -72,6 +80,8 @@ async def goto(
     state = await detect(page)
     if response is not None and response.status in (429, 999) and state != PageState.LOGIN:
         state = PageState.RATE_LIMITED
+    elif response is not None and response.status >= 500 and state not in _AUTH_STATES:
+        state = PageState.UNAVAILABLE
     raise_for_state(state, page.url, allow)
     return state
 
@@ -136,11 +146,19 @@ async def wait_unless_blocked(page: Page, waiter: Awaitable[T]) -> T:
 
 
 async def _dismiss_overlay(overlay: Locator) -> None:
-    # Prefer the overlay's own close control; Escape is what a person would try next.
+    # Prefer the overlay's own close control; Escape is what a person would try next, once,
+    # and not while a dialog or menu is open (Escape would close that instead). An overlay
+    # that stays is let through by the click helper (browser.clicks).
     dismiss = await first_present(overlay.page, S.INTEROP_DISMISS)
     if dismiss is not None:
         await dismiss.click(timeout=5_000)
-    else:
+        return
+    first = overlay.first
+    if await first.get_attribute(_ESCAPE_TRIED) is not None:
+        return
+    await first.evaluate("(el, name) => el.setAttribute(name, '')", _ESCAPE_TRIED)
+    open_ui = overlay.page.locator(", ".join((*S.DIALOG.variants, *S.MENU.variants)))
+    if await open_ui.filter(visible=True).count() == 0:
         await overlay.page.keyboard.press("Escape")
 
 
@@ -149,10 +167,12 @@ async def overlays_dismissed(page: Page) -> AsyncIterator[None]:
     """While active, any click-intercepting overlay is closed before Playwright acts.
 
     Uses Playwright's locator handlers: they run whenever the overlay is visible and an
-    action is about to happen, so an overlay that arrives late is handled too.
+    action is about to happen, so an overlay that arrives late is handled too. The action
+    never waits for the overlay to go: one without a working close control stays, and
+    the click helper lets the click through it.
     """
     overlay = S.any_of(page, S.INTEROP_OVERLAY)
-    await page.add_locator_handler(overlay, _dismiss_overlay)
+    await page.add_locator_handler(overlay, _dismiss_overlay, no_wait_after=True)
     try:
         yield
     finally:

@@ -8,11 +8,14 @@ from typing import Literal
 
 from playwright.async_api import Locator, Page
 
+from linkedin.browser.clicks import act_through
+
 PaceMode = Literal["human", "fast"]
 
 # Characters a keypress would turn into navigation (Tab moves focus) or that no key
 # produces: they are inserted as text instead of typed.
 _INSERT_AS_TEXT = frozenset("\t\r\x0b\x0c")
+_CLICK_TIMEOUT_MS = 10_000
 
 
 class Pace:
@@ -46,7 +49,7 @@ class Pace:
         if self.fast:
             await locator.fill(text)
             return
-        await locator.click()
+        await act_through(locator, "the text field", action="click", timeout_ms=_CLICK_TIMEOUT_MS)
         await locator.fill("")
         keyboard = locator.page.keyboard
         for char in text:

@@ -9,6 +9,7 @@ from playwright.async_api import Locator, Page
 from linkedin import selectors as S
 from linkedin.browser.navigation import overlays_dismissed, raise_if_blocked, wait_unless_blocked
 from linkedin.touchpoints.connect import wait_any
+from linkedin.touchpoints.disabled_send import require_enabled
 from linkedin.touchpoints.editor import (
     clear_editor,
     click,
@@ -66,6 +67,8 @@ async def comment(page: Page, touchpoint: CommentInput, ctx: TouchpointContext) 
         submit = await S.first_present(post.container, S.COMMENT_SUBMIT)
         if submit is None:
             raise TouchpointError(ErrorCode.UI_CHANGED, "no submit button in the comment box")
+        # A Post button that stays disabled says why (too long...); it is never clicked.
+        await require_enabled(submit, "Post")
         if ctx.dry_run:
             await clear_editor(editor)
             return CommentResult(status="would_comment", post_url=post.url, dry_run=True)

@@ -10,6 +10,7 @@ from playwright.async_api import Locator, Page
 from linkedin import selectors as S
 from linkedin.browser.navigation import goto, raise_if_blocked, wait_unless_blocked
 from linkedin.touchpoints.connect import wait_any
+from linkedin.touchpoints.disabled_send import require_enabled
 from linkedin.touchpoints.editor import (
     click,
     count_texts,
@@ -123,12 +124,21 @@ async def sent_count(thread: Locator, text: str) -> int:
     return await count_texts(thread, S.MSG_BODY_CSS, text)
 
 
-async def send_and_verify(page: Page, compose: Compose, text: str, before: int) -> None:
-    """Click Send in the conversation and wait for `text` to appear once more in it."""
+async def ready_send(compose: Compose) -> Locator:
+    """The conversation's Send button once it is enabled; if it stays disabled, the reason
+    the page gives (NO_CREDITS, INVALID_INPUT, else UI_CHANGED; see disabled_send)."""
     assert compose.thread is not None
     send = await S.first_present(compose.thread, S.MSG_SEND)
     if send is None:
         raise TouchpointError(ErrorCode.UI_CHANGED, "no Send button in the conversation")
+    await require_enabled(send, "Send", scope=compose.thread)
+    return send
+
+
+async def send_and_verify(page: Page, compose: Compose, text: str, before: int) -> None:
+    """Click Send in the conversation and wait for `text` to appear once more in it."""
+    assert compose.thread is not None
+    send = await ready_send(compose)
     await click(send, "Send")
     shown = await wait_unless_blocked(
         page,

@@ -17,6 +17,7 @@ from linkedin.browser.navigation import (
     wait_unless_blocked,
 )
 from linkedin.browser.pace import Pace
+from linkedin.touchpoints.disabled_send import require_enabled
 from linkedin.touchpoints.editor import click
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 from linkedin.touchpoints.models import ConnectInput, ConnectResult
@@ -259,6 +260,7 @@ async def connect(
         if note is not None:
             dialog = await _fill_note(page, dialog, note, pace)
         send = await _send_button(dialog, with_note=note is not None)
+        await require_enabled(send, "Send", scope=dialog)
         await pace.pause()
         await click(send, "Send")
         outcomes = _outcomes(page, profile)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
+from linkedin.browser.clicks import act_through
 from linkedin.browser.pace import Pace
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 
@@ -44,12 +45,31 @@ def require_visible_text(text: str, what: str) -> None:
         )
 
 
+def _why(exc: PlaywrightTimeoutError) -> str:
+    # Playwright's call log says what stood in the way; never quoted whole (it holds URLs).
+    text = str(exc)
+    if "intercepts pointer events" in text:
+        return " (another element still intercepts pointer events)"
+    if "not enabled" in text or "disabled" in text:
+        return " (it stayed disabled)"
+    return ""
+
+
 async def click(locator: Locator, what: str) -> None:
-    """Click, reporting UI_CHANGED when the control never becomes clickable."""
+    """Click `locator` itself, through any layer laid over it (see browser.clicks);
+    UI_CHANGED when it never becomes clickable."""
     try:
-        await locator.click(timeout=CLICK_TIMEOUT_MS)
+        await act_through(locator, what, action="click", timeout_ms=CLICK_TIMEOUT_MS)
     except PlaywrightTimeoutError as exc:
-        raise TouchpointError(ErrorCode.UI_CHANGED, f"could not click {what}") from exc
+        raise TouchpointError(ErrorCode.UI_CHANGED, f"could not click {what}{_why(exc)}") from exc
+
+
+async def hover(locator: Locator, what: str) -> None:
+    """Hover `locator` itself, through any layer laid over it; UI_CHANGED when it cannot."""
+    try:
+        await act_through(locator, what, action="hover", timeout_ms=CLICK_TIMEOUT_MS)
+    except PlaywrightTimeoutError as exc:
+        raise TouchpointError(ErrorCode.UI_CHANGED, f"could not hover {what}{_why(exc)}") from exc
 
 
 async def editor_text(editor: Locator) -> str:

@@ -27,6 +27,7 @@ class ErrorCode(StrEnum):
     UI_CHANGED = "UI_CHANGED"
     NAVIGATION_TIMEOUT = "NAVIGATION_TIMEOUT"
     BROWSER_CRASHED = "BROWSER_CRASHED"
+    LINKEDIN_UNAVAILABLE = "LINKEDIN_UNAVAILABLE"
     INTERRUPTED = "INTERRUPTED"
     CANCELED = "CANCELED"
     INTERNAL_ERROR = "INTERNAL_ERROR"
@@ -34,7 +35,12 @@ class ErrorCode(StrEnum):
 
 # Failures worth another attempt with backoff; everything else is final.
 RETRYABLE: frozenset[ErrorCode] = frozenset(
-    {ErrorCode.NAVIGATION_TIMEOUT, ErrorCode.BROWSER_CRASHED, ErrorCode.UI_CHANGED}
+    {
+        ErrorCode.NAVIGATION_TIMEOUT,
+        ErrorCode.BROWSER_CRASHED,
+        ErrorCode.UI_CHANGED,
+        ErrorCode.LINKEDIN_UNAVAILABLE,
+    }
 )
 
 

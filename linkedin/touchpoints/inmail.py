@@ -7,7 +7,6 @@ Message at all) is NOT_AVAILABLE; no credits left is NO_CREDITS.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from playwright.async_api import Locator, Page
@@ -17,10 +16,12 @@ from linkedin.browser.navigation import overlays_dismissed
 from linkedin.touchpoints.compose import (
     Compose,
     open_compose,
+    ready_send,
     send_and_verify,
     sent_count,
     settled_degree,
 )
+from linkedin.touchpoints.credits import parse_credits
 from linkedin.touchpoints.editor import clear_editor, require_visible_text, type_into_editor
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 from linkedin.touchpoints.models import InmailInput, InmailResult, check_exact_text
@@ -28,16 +29,6 @@ from linkedin.touchpoints.profile_page import open_profile
 
 if TYPE_CHECKING:
     from linkedin.touchpoints.runner import TouchpointContext
-
-# "Use 1 of 45 InMail credits" -> 45; "You have 0 InMail credits left" -> 0.
-_OF_TOTAL = re.compile(r"\bof\s+(\d[\d,]*)")
-_NUMBER = re.compile(r"(\d[\d,]*)")
-
-
-def parse_credits(text: str) -> int | None:
-    """Credits available according to LinkedIn's credits line, None if it names no number."""
-    match = _OF_TOTAL.search(text) or _NUMBER.search(text)
-    return int(match.group(1).replace(",", "")) if match else None
 
 
 async def _credits(compose: Compose, page: Page) -> int | None:
@@ -97,6 +88,7 @@ async def inmail(page: Page, touchpoint: InmailInput, ctx: TouchpointContext) ->
             )
         await type_into_editor(compose.editor, touchpoint.body, ctx.pace)
         if ctx.dry_run:
+            await ready_send(compose)
             await clear_editor(compose.editor)
             await compose.subject.fill("")
             return InmailResult(

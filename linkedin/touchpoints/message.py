@@ -14,6 +14,7 @@ from playwright.async_api import Page
 from linkedin.browser.navigation import overlays_dismissed
 from linkedin.touchpoints.compose import (
     open_compose,
+    ready_send,
     send_and_verify,
     sent_count,
     settled_degree,
@@ -60,6 +61,8 @@ async def message(page: Page, touchpoint: MessageInput, ctx: TouchpointContext) 
         await ctx.pace.pause()
         await type_into_editor(compose.editor, text, ctx.pace)
         if ctx.dry_run:
+            # Sendable? (a Send that stays disabled says why.)
+            await ready_send(compose)
             # Leave no draft behind: LinkedIn keeps drafts and would send it next time.
             await clear_editor(compose.editor)
             return MessageResult(

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -517,6 +518,10 @@ class Post(BaseModel):
     urn: str
     age_text: str = Field(description="LinkedIn's relative date, e.g. '3d', '1w', '2mo'")
     age_days: float = Field(description="Approximate age in days, from age_text")
+    posted_at: AwareDatetime = Field(
+        description="When it was posted (UTC, ISO 8601), an estimate: the time embedded in "
+        "the activity id when it agrees with age_text, else now minus age_text"
+    )
     text: str
 
 

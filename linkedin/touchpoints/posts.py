@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from linkedin import selectors as S
-from linkedin.browser.navigation import goto
+from linkedin.browser.navigation import goto, raise_if_blocked
 from linkedin.browser.page_state import PageState
+from linkedin.browser.settle import NetworkActivity, marker_or_settled
 from linkedin.touchpoints.connect import wait_any
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 from linkedin.touchpoints.models import Post, post_activity_id
+from linkedin.touchpoints.post_time import posted_at
 
 LIST_TIMEOUT_MS = 15_000
 POST_TIMEOUT_MS = 15_000
@@ -103,6 +106,7 @@ async def _containers(page: Page) -> tuple[Locator, str] | None:
 
 
 async def _read(page: Page, base_url: str) -> list[Post]:
+    now = datetime.now(UTC)
     found = await _containers(page)
     if found is None:
         return []
@@ -124,6 +128,7 @@ async def _read(page: Page, base_url: str) -> list[Post]:
                 urn=urn,
                 age_text=age[0],
                 age_days=round(age[1], 4),
+                posted_at=posted_at(urn, age[0], age[1], now),
                 text=str(row["text"]).strip(),
             )
         )
@@ -159,17 +164,29 @@ async def _load_more(page: Page) -> bool:
 async def recent_posts_of(
     page: Page, profile_url: str, base_url: str, within_days: int, limit: int
 ) -> tuple[str, list[Post]]:
-    """Open the profile's recent activity; return (public id, posts newest first, filtered)."""
-    state = await goto(page, activity_url(profile_url))
-    if state == PageState.NOT_FOUND:
-        raise TouchpointError(
-            ErrorCode.PROFILE_NOT_FOUND, "LinkedIn has no such profile", retryable=False
+    """Open the profile's recent activity; return (public id, posts newest first, filtered).
+
+    No posts is an answer ([]): when the page says so (empty state, by class or wording),
+    or once it has settled without showing a post (see linkedin.browser.settle).
+    """
+    with NetworkActivity(page) as network:
+        state = await goto(page, activity_url(profile_url))
+        if state == PageState.NOT_FOUND:
+            raise TouchpointError(
+                ErrorCode.PROFILE_NOT_FOUND, "LinkedIn has no such profile", retryable=False
+            )
+        match = re.match(r"^/in/([^/]+)/recent-activity/", urlsplit(page.url).path)
+        if match is None:
+            raise TouchpointError(ErrorCode.UI_CHANGED, "did not land on the recent-activity page")
+        markers = {"posts": S.any_of(page, S.POST_ANY), "empty": S.any_of(page, S.POSTS_EMPTY)}
+        found = await marker_or_settled(
+            wait_any(markers, LIST_TIMEOUT_MS), page, network, timeout_ms=LIST_TIMEOUT_MS
         )
-    match = re.match(r"^/in/([^/]+)/recent-activity/", urlsplit(page.url).path)
-    if match is None:
-        raise TouchpointError(ErrorCode.UI_CHANGED, "did not land on the recent-activity page")
-    if await wait_any({"list": S.any_of(page, S.POST_ACTIVITY_LIST)}, LIST_TIMEOUT_MS) is None:
-        raise TouchpointError(ErrorCode.UI_CHANGED, "the recent-activity list did not appear")
+    if found is None:
+        await raise_if_blocked(page)
+        raise TouchpointError(
+            ErrorCode.UI_CHANGED, "the recent-activity page never finished rendering"
+        )
     posts = await _read(page, base_url)
     for _ in range(MAX_SCROLLS):
         fresh = [p for p in posts if p.age_days <= within_days]

@@ -16,7 +16,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from linkedin import selectors as S
 from linkedin.browser.navigation import overlays_dismissed, raise_if_blocked, wait_unless_blocked
 from linkedin.touchpoints.connect import wait_any
-from linkedin.touchpoints.editor import click
+from linkedin.touchpoints.editor import click, hover
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 from linkedin.touchpoints.models import ReactInput, Reaction, ReactResult
 from linkedin.touchpoints.posts import PostOnPage, open_target_post
@@ -66,7 +66,7 @@ async def _open_menu(page: Page, post: PostOnPage, trigger: Locator, reaction: s
         if attempt:
             # Hover menus close when the pointer leaves: move away and come back once.
             await page.mouse.move(0, 0)
-        await trigger.hover()
+        await hover(trigger, "the React button")
         if await wait_any({"menu": menus}, MENU_TIMEOUT_MS) is not None:
             break
     else:

@@ -2,6 +2,18 @@
 else from /mynetwork/invitation-manager/sent/ (the control may sit under More, or a
 profile may not show it at all). Verified after: the Pending control or the invitation
 is gone.
+
+The sent page answers "not pending" by not listing the invitation, and an empty list is
+an answer too, but only once the page has settled (its list may render late, fetched
+after the page shell). The invitation is looked for until the first of:
+- its card shows -> withdraw it;
+- other invitation cards show (the list rendered without it) -> not_pending;
+- an explicit empty state shows (LinkedIn's empty-state component, or wording such as
+  "No pending invitations", "You have no sent invitations") -> not_pending;
+- the page settled without any of these (main rendered, no loader, neither its DOM nor
+  the network changed for a second: see linkedin.browser.settle), e.g. a bare empty
+  list -> look for the card once more, else not_pending.
+If `main` never renders within LIST_TIMEOUT_MS: UI_CHANGED.
 """
 
 from __future__ import annotations
@@ -17,7 +29,8 @@ from linkedin.browser.navigation import (
     wait_unless_blocked,
 )
 from linkedin.browser.pace import Pace
-from linkedin.touchpoints.connect import DIALOG_TIMEOUT_MS, VERIFY_TIMEOUT_MS
+from linkedin.browser.settle import NetworkActivity, marker_or_settled
+from linkedin.touchpoints.connect import DIALOG_TIMEOUT_MS, VERIFY_TIMEOUT_MS, wait_any
 from linkedin.touchpoints.connection_status import read_status
 from linkedin.touchpoints.editor import click
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
@@ -99,12 +112,21 @@ async def _via_sent_page(
     page: Page, base_url: str, public_id: str, pace: Pace, dry_run: bool
 ) -> bool | None:
     """Withdraw from the sent-invitations page; None when the invitation is not listed."""
-    await goto(page, base_url.rstrip("/") + SENT_PATH)
-    try:
-        await S.any_of(page, S.SENT_LIST).first.wait_for(state="visible", timeout=LIST_TIMEOUT_MS)
-    except PlaywrightTimeoutError as exc:
+    with NetworkActivity(page) as network:
+        await goto(page, base_url.rstrip("/") + SENT_PATH)
+        markers = {
+            "listed": S.any_of(page, S.SENT_INVITATION, public_id=public_id),
+            "others": S.any_of(page, S.SENT_ANY_INVITATION),
+            "empty": S.any_of(page, S.SENT_EMPTY),
+        }
+        found = await marker_or_settled(
+            wait_any(markers, LIST_TIMEOUT_MS), page, network, timeout_ms=LIST_TIMEOUT_MS
+        )
+    if found is None:
         await raise_if_blocked(page)
-        raise TouchpointError(ErrorCode.UI_CHANGED, "sent invitations list not found") from exc
+        raise TouchpointError(
+            ErrorCode.UI_CHANGED, "the sent invitations page never finished rendering"
+        )
     card = await S.first_present(page, S.SENT_INVITATION, public_id=public_id)
     if card is None:
         return None

@@ -13,14 +13,31 @@
   const list = document.querySelector('.msg-s-message-list-content');
   const credits = document.querySelector('.msg-inmail-credits-display');
   let sending = false;
+  const counter = form.querySelector('.msg-form__char-counter');
   // Like a React-controlled input: the subject sent is state updated by input events.
   let subjectValue = '';
-  if (subject) subject.addEventListener('input', () => { subjectValue = subject.value; });
+  let body = '';
+
+  // Send is enabled only when LinkedIn would take the message: text, credits (InMail), a
+  // subject where it is required, and not over the character limit.
+  function update() {
+    const over = !!CFG.maxChars && body.length > CFG.maxChars;
+    const noSubject = !!subject && CFG.subjectRequired && subjectValue.trim() === '';
+    if (counter) {
+      counter.textContent = body.length.toLocaleString('en-US') + '/' + CFG.maxChars.toLocaleString('en-US');
+      counter.classList.toggle('msg-form__char-counter--error', over);
+    }
+    if (subject && CFG.subjectRequired) {
+      subject.setAttribute('aria-invalid', noSubject && body.trim() !== '' ? 'true' : 'false');
+    }
+    send.disabled = body.trim() === '' || CFG.credits === 0 || over || noSubject;
+  }
+  if (subject) subject.addEventListener('input', () => { subjectValue = subject.value; update(); });
 
   const editor = window.SimEditor(form.querySelector('.msg-form__contenteditable'), {
     enterSends: () => CFG.enterToSend,
     onSubmit: submit,
-    onChange: (text) => { send.disabled = text.trim() === '' || CFG.credits === 0; },
+    onChange: (text) => { body = text; update(); },
   });
   form.addEventListener('submit', (ev) => { ev.preventDefault(); submit(); });
 

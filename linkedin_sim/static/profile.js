@@ -222,7 +222,7 @@
   document.addEventListener('keydown', (ev) => {
     if (ev.key !== 'Escape') return;
     const outlet = document.getElementById('interop-outlet');
-    if (outlet) { outlet.remove(); return; }
+    if (outlet && !outlet.hasAttribute('data-sim-sticky')) { outlet.remove(); return; }
     if (menuEl) { closeMenu(); return; }
     closeModals();
   });

@@ -39,6 +39,9 @@ def test_messaging_controls(client: httpx.Client) -> None:
         "enter_to_send": False,
         "premium": True,
         "inmail_credits": 2,
+        "credits_wording": "count",
+        "subject_required": False,
+        "message_max_chars": None,
     }
     for path in ("/__sim/messages", "/__sim/inmails", "/__sim/comments"):
         assert client.get(path).json() == []

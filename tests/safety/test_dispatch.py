@@ -167,6 +167,23 @@ def test_circuit_breaker_pauses_after_consecutive_technical_failures(db: Store) 
     assert _status(db, runs[4]) == ("pending", None)
 
 
+def test_linkedin_unavailable_does_not_trip_the_breaker(db: Store) -> None:
+    # LinkedIn's own 5xx / error pages say nothing about the account or the automation.
+    runs = [add_run(db, "a", type_="visit", now=T0) for _ in range(4)]
+    now = T0
+    for _ in range(3):
+        now += 1
+        (claimed,) = _claim(db, now)
+        _finish(db, claimed.id, now, code=ErrorCode.LINKEDIN_UNAVAILABLE)
+        assert _status(db, claimed.id) == ("failed", "LINKEDIN_UNAVAILABLE")
+    account = _account(db)
+    assert account["status"] == "active"
+    assert account["consecutive_failures"] == 0
+    assert account["status_reason"] is None
+    # The account still runs: the next run is claimed.
+    assert [c.id for c in _claim(db, now + 1)] == [runs[3]]
+
+
 def test_success_resets_the_breaker(db: Store) -> None:
     for _ in range(3):
         add_run(db, "a", type_="visit", now=T0)
