@@ -11,6 +11,7 @@ from playwright.async_api import BrowserContext, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from linkedin import selectors as S
+from linkedin.browser.host_guard import ensure_on_host, raise_if_stopped, stay_on_host
 from linkedin.browser.navigation import goto, raise_for_state
 from linkedin.browser.pace import Pace
 from linkedin.browser.page_state import PageState, detect
@@ -37,7 +38,9 @@ async def _submit_and_classify(page: Page, submit: S.Selector) -> PageState:
         ):
             await button.click()
     except PlaywrightTimeoutError as exc:
+        await raise_if_stopped(page)  # a redirect off the host is stopped, never awaited
         raise TouchpointError(ErrorCode.NAVIGATION_TIMEOUT, "no answer after submitting") from exc
+    await ensure_on_host(page)
     return await detect(page)
 
 
@@ -48,6 +51,7 @@ async def login_with_password(
 
     Raises AUTH_FAILED (wrong credentials), CHECKPOINT (verification asked), RATE_LIMITED.
     """
+    stay_on_host(page.context, base_url)
     state = await goto(page, base_url.rstrip("/") + "/login", allow={PageState.LOGIN})
     if state == PageState.FEED:
         return
@@ -75,6 +79,7 @@ async def submit_checkpoint_pin(page: Page, base_url: str, pin: str, pace: Pace)
     Raises AUTH_FAILED if the code was refused, NOT_AVAILABLE if the checkpoint asks for
     something other than a PIN (app approval, captcha: only a human can answer).
     """
+    stay_on_host(page.context, base_url)
     if await detect(page) != PageState.CHECKPOINT:
         await verify_session(page, base_url)
         return
@@ -119,6 +124,7 @@ async def import_li_at(context: BrowserContext, base_url: str, li_at: str) -> No
 
 async def verify_session(page: Page, base_url: str) -> None:
     """Open the feed; raise SESSION_EXPIRED, CHECKPOINT or RATE_LIMITED unless it shows."""
+    stay_on_host(page.context, base_url)
     state = await goto(page, base_url.rstrip("/") + "/feed/")
     if state != PageState.FEED:
         raise TouchpointError(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
+from linkedin.browser.host_guard import ensure_on_host
 from linkedin.browser.pace import Pace
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 
@@ -45,11 +46,13 @@ def require_visible_text(text: str, what: str) -> None:
 
 
 async def click(locator: Locator, what: str) -> None:
-    """Click, reporting UI_CHANGED when the control never becomes clickable."""
+    """Click, reporting UI_CHANGED when the control never becomes clickable, and OFF_HOST
+    when the click took (or tried to take) the page off the LinkedIn host."""
     try:
         await locator.click(timeout=CLICK_TIMEOUT_MS)
     except PlaywrightTimeoutError as exc:
         raise TouchpointError(ErrorCode.UI_CHANGED, f"could not click {what}") from exc
+    await ensure_on_host(locator.page)
 
 
 async def editor_text(editor: Locator) -> str:
