@@ -18,7 +18,6 @@ from pydantic import (
 )
 
 DEFAULT_BASE_URL = "https://www.linkedin.com"
-_PROFILE_PATH = re.compile(r"^/in/(?P<id>[^/]+)/?$")
 PUBLIC_ID_MAX = 100
 
 # Touchpoints that change something on LinkedIn: executed at most once, never silently re-run.
@@ -63,10 +62,16 @@ def check_public_id(raw: str) -> str:
 
 def profile_public_id(url: str) -> str:
     """The decoded public id of a profile URL (`/in/<id>/`), checked; else ValueError."""
-    match = _PROFILE_PATH.match(urlsplit(url).path)
-    if not match:
+    path = urlsplit(url).path
+    if not path.startswith("/in/"):
         raise ValueError("must be a profile URL of the form <base>/in/<public-id>/")
-    return check_public_id(match.group("id"))
+    raw, _, rest = path.removeprefix("/in/").partition("/")
+    public_id = check_public_id(raw)
+    if rest:
+        raise ValueError(
+            "must be a profile URL of the form <base>/in/<public-id>/ (a path follows)"
+        )
+    return public_id
 
 
 def profile_url(base_url: str, public_id: str) -> str:
