@@ -14,7 +14,9 @@ from linkedin_sim.social import SocialState, seed_social
 Relationship = Literal["not_connected", "pending", "connected", "incoming"]
 Placement = Literal["top_card", "more_menu"]
 InviteFlow = Literal["dialog", "gate", "instant"]
-FaultAction = Literal["rate_limit", "checkpoint", "session_expired", "server_error", "restricted"]
+FaultAction = Literal[
+    "rate_limit", "checkpoint", "session_expired", "server_error", "restricted", "open_redirect"
+]
 
 
 def _now() -> str:
@@ -81,6 +83,8 @@ class Fault:
     action: FaultAction | None = None
     # How many matching requests it still applies to; None = until cleared.
     times: int | None = None
+    # `open_redirect` only: where to send the browser, any absolute URL (tests only).
+    location: str | None = None
 
 
 def seed(state: SimState) -> None:

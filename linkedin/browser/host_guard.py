@@ -32,6 +32,7 @@ from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 # stopped since the page's last check (the page itself may not show it).
 _HOSTS: weakref.WeakKeyDictionary[BrowserContext, str] = weakref.WeakKeyDictionary()
 _BLOCKED: weakref.WeakKeyDictionary[Page, str] = weakref.WeakKeyDictionary()
+_ROUTED: weakref.WeakKeyDictionary[BrowserContext, int] = weakref.WeakKeyDictionary()
 
 
 def origin_host(url: str) -> str:
@@ -86,6 +87,7 @@ async def confine(context: BrowserContext, base_url: str) -> None:
 
     async def off_host(route: Route) -> None:
         request = route.request
+        _ROUTED[context] = _ROUTED.get(context, 0) + 1
         with contextlib.suppress(PlaywrightError):
             if request.is_navigation_request() and request.frame.parent_frame is None:
                 _BLOCKED[request.frame.page] = origin_host(request.url) or "a non-web page"
@@ -95,6 +97,12 @@ async def confine(context: BrowserContext, base_url: str) -> None:
                 await route.continue_()
 
     await context.route(off_host_pattern(host), off_host)
+
+
+def routed_requests(context: BrowserContext) -> int:
+    """How many requests the context's off-host route has handled (requests on the host
+    never reach it: Playwright's driver matches the pattern)."""
+    return _ROUTED.get(context, 0)
 
 
 async def guard_redirects(page: Page, base_url: str) -> None:
