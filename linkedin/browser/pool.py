@@ -117,6 +117,9 @@ class BrowserPool:
             if self._browser is not None:
                 logger.warning("chromium disconnected; relaunching")
                 self._slots.clear()
+                if self._scratch is not None:
+                    # The dead browser's trace chunks, unredacted: nobody will read them.
+                    await asyncio.to_thread(self._scratch.clear)
             if self._playwright is None:
                 self._playwright = await async_playwright().start()
             traces_dir = None

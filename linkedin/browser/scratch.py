@@ -75,6 +75,19 @@ class ScratchDir:
             os.close(fd)
         raise OSError(f"could not create a scratch directory under {self.root}")
 
+    def clear(self) -> None:
+        """Empty our directory (a crashed browser's chunks), keeping it and its lock."""
+        if self.path is None:
+            return
+        for entry in self.path.iterdir():
+            if entry.name == _LOCK:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    entry.unlink()
+
     def close(self) -> None:
         """Delete our directory and release its lock."""
         if self.path is not None:

@@ -132,3 +132,21 @@ async def test_trace_chunks_stay_in_a_private_dir_and_leftovers_go(tmp_path: Pat
         await pool.close()
         os.close(held)
     assert [p.name for p in root.iterdir()] == ["pool-alive"]
+
+
+async def test_a_relaunch_empties_the_dead_browsers_chunks(tmp_path: Path) -> None:
+    root = tmp_path / "traces"
+    pool = BrowserPool(max_contexts=1, tracing=True, traces_root=root)
+    try:
+        async with pool.session("a", identity=Identity(), load_state=_none, save_state=_drop):
+            own = next(root.iterdir())
+            before = {p.name for p in own.glob("*.trace")}
+            assert before
+            for process in _browser_processes():
+                process.kill()
+        async with pool.session("a", identity=Identity(), load_state=_none, save_state=_drop):
+            after = {p.name for p in own.glob("*.trace")}
+        assert pool.launches == 2
+        assert after and not before & after
+    finally:
+        await pool.close()
