@@ -6,11 +6,11 @@ import asyncio
 import secrets
 from dataclasses import asdict
 from typing import Any, Literal
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from linkedin_sim import messaging, network, pages, posts, voyager
 from linkedin_sim.state import (
@@ -93,6 +93,13 @@ class FaultIn(BaseModel):
     delay_ms: int = 0
     action: FaultAction | None = None
     times: int | None = None
+    location: str | None = None
+
+    @model_validator(mode="after")
+    def _location(self) -> FaultIn:
+        if (self.action == "open_redirect") != (self.location is not None):
+            raise ValueError("`location` goes with action open_redirect, and only with it")
+        return self
 
 
 class ResetIn(BaseModel):
@@ -130,8 +137,14 @@ def _session_cookies(response: Response, account: Account) -> None:
 
 
 def _safe_redirect(target: str) -> str:
-    # Only same-site relative paths: the simulator must never send a browser elsewhere.
-    if target.startswith("/") and not target.startswith("//"):
+    """`target` if it is a path on this site, else /feed/: never an open redirect.
+
+    Browsers read `/\\host` like `//host` (another host) and drop tabs and newlines,
+    so only a plain absolute path without backslashes or control characters passes.
+    """
+    plain = not any(ord(ch) < 33 or ch in "\\\x7f" for ch in target)
+    parts = urlsplit(target)
+    if plain and target.startswith("/") and not target.startswith("//") and not parts.netloc:
         return target
     return "/feed/"
 
@@ -179,6 +192,10 @@ def create_app(state: SimState | None = None) -> FastAPI:
                 if account is not None:
                     return challenge_redirect(account)
                 return _redirect(f"/checkpoint/challenge/{secrets.token_urlsafe(12)}/")
+            if fault.action == "open_redirect" and fault.location:
+                # The one deliberate open redirect (see README): it lets tests prove
+                # that the browser stops even when LinkedIn itself sends it elsewhere.
+                return _redirect(fault.location)
             if fault.action == "restricted":
                 # LinkedIn restricts the account itself: every later page shows the notice.
                 account = current(request)

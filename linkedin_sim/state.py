@@ -28,6 +28,7 @@ FaultAction = Literal[
     "bad_gateway",
     "service_unavailable",
     "soft_error",
+    "open_redirect",
 ]
 
 
@@ -103,6 +104,8 @@ class Fault:
     action: FaultAction | None = None
     # How many matching requests it still applies to; None = until cleared.
     times: int | None = None
+    # `open_redirect` only: where to send the browser, any absolute URL (tests only).
+    location: str | None = None
 
 
 def seed(state: SimState) -> None:

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     pace: Literal["human", "fast"] = "human"
     headless: bool = True
     chromium_path: str = "auto"
+    chromium_sandbox: Literal["auto"] | bool = Field(
+        default="auto", description="Chromium's sandbox: auto = on unless running as root."
+    )
     max_sessions: int = Field(default=8, ge=1, le=256)
     webhook_secret: SecretStr | None = None
     log_json: bool = False

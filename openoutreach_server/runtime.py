@@ -71,7 +71,7 @@ def open_secret_box(settings: Settings, store: Store) -> SecretBox:
 
 
 def make_pool(settings: Settings) -> BrowserPool:
-    """The shared browser pool, sized and timed from settings."""
+    """The shared browser pool, sized and timed from settings, kept on the LinkedIn host."""
     return BrowserPool(
         executable=find_chromium(settings.chromium_path),
         headless=settings.headless,
@@ -79,6 +79,10 @@ def make_pool(settings: Settings) -> BrowserPool:
         idle_ttl_s=settings.session_idle_ttl_s,
         recycle_after=settings.session_recycle_runs,
         tracing=settings.trace,
+        allowed_host=settings.linkedin_base_url,
+        sandbox=settings.chromium_sandbox,
+        # Trace chunks are unredacted while recorded: private, under the data dir.
+        traces_root=settings.data_dir / "tmp" / "traces",
     )
 
 

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import io
+import asyncio
 import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
+from loguru import logger
 from playwright.async_api import BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
 
-REDACTED = "[REDACTED]"
+from linkedin.browser.redaction import scrub_text, secret_forms
+from linkedin.browser.trace_scrub import TraceNotRedacted, scrub_trace
+
 _URL_TAIL = re.compile(r"(https?://[^\s?#\"']*)[?#][^\s\"']*")
-# Shorter values (e.g. "1", "en") would match everywhere and say nothing about a session.
-_MIN_SECRET_LEN = 6
 
 
 def error_summary(exc: BaseException) -> str:
@@ -28,52 +27,13 @@ def error_summary(exc: BaseException) -> str:
     return _URL_TAIL.sub(r"\1", lines[0] if lines else type(exc).__name__)
 
 
-def secret_forms(values: Iterable[str]) -> list[str]:
-    """Every way a secret may be written in a page, a header or a trace: as is, without
-    the quotes JSESSIONID carries, and URL-encoded. Longest first, so no partial leaks."""
-    forms: set[str] = set()
-    for value in values:
-        for form in (value, value.strip('"')):
-            if len(form) >= _MIN_SECRET_LEN:
-                forms.update({form, quote(form, safe=""), quote(form)})
-    return sorted(forms, key=len, reverse=True)
-
-
-def scrub_text(text: str, secrets: list[str]) -> str:
-    """Replace every secret form in `text`."""
-    for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
-
-
-def scrub_trace(data: bytes, secrets: list[str]) -> bytes:
-    """Rewrite a trace zip with secrets replaced in every member that is text."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as src,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            content = src.read(info)
-            try:
-                text = content.decode("utf-8")
-            except UnicodeDecodeError:
-                dst.writestr(info, content)  # images and other binary resources
-                continue
-            dst.writestr(info, scrub_text(text, secrets).encode("utf-8"))
-    return out.getvalue()
-
-
-async def context_secrets(context: BrowserContext, extra: Iterable[str | None] = ()) -> list[str]:
-    """The context's cookie values (li_at, JSESSIONID/csrf, ...) plus `extra`, in all forms."""
+async def cookie_values(context: BrowserContext) -> list[str]:
+    """The values of the context's cookies now (li_at, JSESSIONID/csrf, ...)."""
     try:
         cookies = await context.cookies()
     except PlaywrightError:
-        cookies = []
-    values = [c["value"] for c in cookies if c.get("value")]
-    values += [v for v in extra if v]
-    return secret_forms(values)
+        return []
+    return [c["value"] for c in cookies if c.get("value")]
 
 
 async def start_tracing(context: BrowserContext) -> None:
@@ -88,14 +48,28 @@ class Capture:
     files: dict[str, bytes] = field(default_factory=dict)
 
 
-async def capture_failure(page: Page, trace: bytes | None, secrets: list[str]) -> Capture:
-    """Screenshot, page HTML and (if tracing) the run's trace chunk, all scrubbed."""
+async def capture_failure(
+    page: Page, trace: bytes | None, secrets: Iterable[str | None] = ()
+) -> Capture:
+    """Screenshot, page HTML and (if tracing) the run's trace chunk, all scrubbed.
+
+    `secrets` are values known to be secret (password, li_at, a PIN); the context's
+    cookies count too. A trace whose redaction cannot be shown complete is left out.
+    """
     capture = Capture()
+    secrets = list(secrets)
+    cookies = await cookie_values(page.context)
     try:
         capture.files["screenshot.png"] = await page.screenshot(full_page=True, timeout=5000)
-        capture.files["page.html"] = scrub_text(await page.content(), secrets).encode()
+        html = await page.content()
+        capture.files["page.html"] = scrub_text(html, secret_forms(secrets, cookies)).encode()
     except PlaywrightError:
         pass  # the page may be gone (crash): keep whatever else we can
     if trace is not None:
-        capture.files["trace.zip"] = scrub_trace(trace, secrets)
+        try:
+            capture.files["trace.zip"] = await asyncio.to_thread(
+                scrub_trace, trace, secrets, cookies
+            )
+        except TraceNotRedacted as exc:
+            logger.warning("trace not kept: its redaction could not be shown complete ({})", exc)
     return capture

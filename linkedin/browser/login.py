@@ -12,6 +12,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from linkedin import selectors as S
 from linkedin.browser.clicks import act_through
+from linkedin.browser.host_guard import ensure_on_host, raise_if_stopped, stay_on_host
 from linkedin.browser.navigation import goto, raise_for_state
 from linkedin.browser.pace import Pace
 from linkedin.browser.page_state import PageState, detect
@@ -38,7 +39,9 @@ async def _submit_and_classify(page: Page, submit: S.Selector) -> PageState:
         ):
             await act_through(button, submit.name, action="click", timeout_ms=_SUBMIT_TIMEOUT_MS)
     except PlaywrightTimeoutError as exc:
+        await raise_if_stopped(page)  # a redirect off the host is stopped, never awaited
         raise TouchpointError(ErrorCode.NAVIGATION_TIMEOUT, "no answer after submitting") from exc
+    await ensure_on_host(page)
     return await detect(page)
 
 
@@ -49,6 +52,7 @@ async def login_with_password(
 
     Raises AUTH_FAILED (wrong credentials), CHECKPOINT (verification asked), RATE_LIMITED.
     """
+    stay_on_host(page.context, base_url)
     state = await goto(page, base_url.rstrip("/") + "/login", allow={PageState.LOGIN})
     if state == PageState.FEED:
         return
@@ -76,6 +80,7 @@ async def submit_checkpoint_pin(page: Page, base_url: str, pin: str, pace: Pace)
     Raises AUTH_FAILED if the code was refused, NOT_AVAILABLE if the checkpoint asks for
     something other than a PIN (app approval, captcha: only a human can answer).
     """
+    stay_on_host(page.context, base_url)
     if await detect(page) != PageState.CHECKPOINT:
         await verify_session(page, base_url)
         return
@@ -120,6 +125,7 @@ async def import_li_at(context: BrowserContext, base_url: str, li_at: str) -> No
 
 async def verify_session(page: Page, base_url: str) -> None:
     """Open the feed; raise SESSION_EXPIRED, CHECKPOINT or RATE_LIMITED unless it shows."""
+    stay_on_host(page.context, base_url)
     state = await goto(page, base_url.rstrip("/") + "/feed/")
     if state != PageState.FEED:
         raise TouchpointError(

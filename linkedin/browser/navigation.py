@@ -14,6 +14,13 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from linkedin import selectors as S
 from linkedin.browser.diagnostics import error_summary
+from linkedin.browser.host_guard import (
+    ensure_on_host,
+    expected_host,
+    forget_stopped,
+    origin_host,
+    raise_if_stopped,
+)
 from linkedin.browser.page_state import PageState, detect
 from linkedin.selectors import first_present
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
@@ -58,11 +65,16 @@ async def goto(
 
     Raises CHECKPOINT, SESSION_EXPIRED (login page or authwall), ACCOUNT_RESTRICTED,
     RATE_LIMITED, LINKEDIN_UNAVAILABLE (a 5xx answer or LinkedIn's error page) or
-    NAVIGATION_TIMEOUT, except for states listed in `allow`.
+    NAVIGATION_TIMEOUT, except for states listed in `allow`; OFF_HOST if the page ended up
+    (or a redirect tried to go) anywhere but the LinkedIn host.
     """
+    # The context's recorded host; without one, the host of the URL asked for.
+    host = expected_host(page) or origin_host(url)
+    forget_stopped(page)
     try:
         response = await page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
     except PlaywrightTimeoutError as exc:
+        await raise_if_stopped(page)
         raise TouchpointError(
             ErrorCode.NAVIGATION_TIMEOUT,
             f"no DOMContentLoaded within {timeout_ms} ms",
@@ -71,12 +83,14 @@ async def goto(
     except PlaywrightError as exc:
         if "has been closed" in str(exc) or "Target closed" in str(exc):
             raise TouchpointError(ErrorCode.BROWSER_CRASHED, "the browser went away") from exc
+        await raise_if_stopped(page)  # the navigation was stopped because it left the host
         raise TouchpointError(
             ErrorCode.NAVIGATION_TIMEOUT,
             f"navigation failed: {error_summary(exc)}",
             retryable=True,
             details={"path": urlsplit(url).path},
         ) from exc
+    await ensure_on_host(page, host)
     state = await detect(page)
     if response is not None and response.status in (429, 999) and state != PageState.LOGIN:
         state = PageState.RATE_LIMITED
@@ -91,13 +105,16 @@ async def raise_if_blocked(page: Page, allow: Collection[PageState] = ()) -> Pag
 
     For use mid-flow, not only after goto: LinkedIn can send a signed-in page to a
     checkpoint, the login page, a restriction notice or a throttle page at any click.
+    A page that left the LinkedIn host fails OFF_HOST.
     """
     for attempt in range(2):
         try:
             await page.wait_for_load_state("domcontentloaded", timeout=SETTLE_TIMEOUT_MS)
+            await ensure_on_host(page)
             state = await detect(page)
             break
         except PlaywrightTimeoutError:
+            await ensure_on_host(page)
             state = await detect(page)
             break
         except PlaywrightError:

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from playwright.async_api import Page
 
 from linkedin import selectors as S
+from linkedin.browser.host_guard import expected_host, on_host
 
 
 class PageState(StrEnum):
@@ -71,8 +72,13 @@ _RESTRICTED_TEXT = re.compile(
 _RESTRICTION_STATES = frozenset({PageState.CHECKPOINT, PageState.OTHER, PageState.NOT_FOUND})
 
 
-def classify_url(url: str) -> PageState:
-    """Classify by path only: `/login?session_redirect=/feed/` is LOGIN, not FEED."""
+def classify_url(url: str, host: str | None = None) -> PageState:
+    """Classify by path only: `/login?session_redirect=/feed/` is LOGIN, not FEED.
+
+    With `host` (`host[:port]`), a page on any other host is OTHER, whatever its path.
+    """
+    if host is not None and not on_host(url, host):
+        return PageState.OTHER
     path = urlsplit(url).path or "/"
     trimmed = path.rstrip("/") or "/"
     if trimmed in _LOGIN_PATHS or path.startswith(_LOGIN_PREFIXES):
@@ -132,7 +138,11 @@ async def detect(page: Page) -> PageState:
 
     A restriction notice is decided from the page heading on checkpoint-like or unknown
     paths, never on the feed or a profile (whose headings are members' own words).
+    A page off the context's LinkedIn host is OTHER.
     """
+    host = expected_host(page)
+    if host is not None and not on_host(page.url, host):
+        return PageState.OTHER  # nothing another host shows is a LinkedIn state
     state = classify_url(page.url)
     if state in _RESTRICTION_STATES and await is_restriction_notice(page):
         return PageState.RESTRICTED

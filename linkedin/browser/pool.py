@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -16,7 +18,9 @@ from playwright.async_api import Browser, BrowserContext, Page, Playwright, asyn
 from playwright.async_api import Error as PlaywrightError
 
 from linkedin.browser.diagnostics import error_summary, start_tracing
-from linkedin.browser.launch import launch_chromium
+from linkedin.browser.host_guard import as_host, confine, guard_redirects
+from linkedin.browser.launch import SandboxMode, launch_chromium
+from linkedin.browser.scratch import ScratchDir
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 
 StateLoader = Callable[[], Awaitable[dict[str, Any] | None]]
@@ -51,8 +55,13 @@ class BrowserPool:
     """Hands out a warm page per account key; never two users of one key at once.
 
     With `tracing`, every context records a Playwright trace cut into one chunk per use:
-    the chunk of a use that failed is taken with `take_trace`, the others are dropped.
-    Closing one chunk and opening the next happen after the use, off its critical path.
+    the chunk of a use that failed is taken with `take_trace`, the others are dropped, and
+    a use that enters credentials drops its chunk first (`discard_trace`). Closing one
+    chunk and opening the next happen after the use, off its critical path. Chunks are
+    recorded in a private directory under `traces_root` (the system temp dir if None).
+
+    With `allowed_host` (a base URL or `host[:port]`), every context is kept on that host:
+    main-frame navigations and redirects elsewhere are aborted (see host_guard).
     """
 
     def __init__(
@@ -64,10 +73,17 @@ class BrowserPool:
         idle_ttl_s: float = 600.0,
         recycle_after: int = 50,
         tracing: bool = False,
+        allowed_host: str | None = None,
+        sandbox: SandboxMode = "auto",
+        traces_root: Path | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._executable = executable
         self._headless = headless
+        self._sandbox: SandboxMode = sandbox
+        self.allowed_host = as_host(allowed_host) if allowed_host else None
+        self._scratch = ScratchDir(traces_root) if traces_root is not None else None
+        self._trace_names = itertools.count(1)
         self.max_contexts = max_contexts
         self.idle_ttl_s = idle_ttl_s
         self.recycle_after = recycle_after
@@ -102,10 +118,20 @@ class BrowserPool:
             if self._browser is not None:
                 logger.warning("chromium disconnected; relaunching")
                 self._slots.clear()
+                if self._scratch is not None:
+                    # The dead browser's trace chunks, unredacted: nobody will read them.
+                    await asyncio.to_thread(self._scratch.clear)
             if self._playwright is None:
                 self._playwright = await async_playwright().start()
+            traces_dir = None
+            if self._scratch is not None:
+                traces_dir = await asyncio.to_thread(self._scratch.open)
             self._browser = await launch_chromium(
-                self._playwright, executable=self._executable, headless=self._headless
+                self._playwright,
+                executable=self._executable,
+                headless=self._headless,
+                sandbox=self._sandbox,
+                traces_dir=traces_dir,
             )
             self.launches += 1
             if self._janitor is None or self._janitor.done():
@@ -126,10 +152,14 @@ class BrowserPool:
         if state:
             options["storage_state"] = state
         context = await browser.new_context(**options)
+        if self.allowed_host:
+            await confine(context, self.allowed_host)
         if self.tracing:
             await start_tracing(context)
             await context.tracing.start_chunk()
         page = await context.new_page()
+        if self.allowed_host:
+            await guard_redirects(page, self.allowed_host)
         self.contexts_created += 1
         return _Slot(context=context, page=page, identity=identity, chunk_open=self.tracing)
 
@@ -252,16 +282,14 @@ class BrowserPool:
             await asyncio.gather(*list(self._saving), return_exceptions=True)
 
     async def _after_use(self, key: str, slot: _Slot, save_state: StateSaver) -> None:
-        if self.tracing and self.is_connected() and not slot.page.is_closed():
+        alive = self.is_connected() and not slot.page.is_closed()
+        if self.tracing and alive and slot.chunk_open:
             try:
-                if slot.chunk_open:
-                    await slot.context.tracing.stop_chunk()  # the use went fine: drop it
-                await slot.context.tracing.start_chunk()  # ready for the next use
-                slot.chunk_open = True
+                await slot.context.tracing.stop_chunk()  # the use went fine: drop it
             except PlaywrightError as exc:
-                slot.chunk_open = False
                 logger.warning("tracing of {} stopped: {}", key, exc)
-        if not self.is_connected() or slot.page.is_closed():
+            slot.chunk_open = False
+        if not alive:
             self._slots.pop(key, None)
             return
         if slot.doomed:
@@ -271,10 +299,17 @@ class BrowserPool:
         if slot.runs >= self.recycle_after:
             await self._close_slot(key, slot, save_state)
             return
+        # Read the session state between chunks: a trace never holds the cookie jar.
         try:
             await save_state(dict(await slot.context.storage_state()))
         except PlaywrightError as exc:
             logger.warning("saving session state of {} failed: {}", key, exc)
+        if self.tracing:
+            try:
+                await slot.context.tracing.start_chunk()  # ready for the next use
+                slot.chunk_open = True
+            except PlaywrightError as exc:
+                logger.warning("tracing of {} stopped: {}", key, exc)
         self._janitor_wake.set()
         async with self._capacity:
             self._capacity.notify_all()
@@ -294,18 +329,38 @@ class BrowserPool:
             except TimeoutError:
                 await self.close_idle()
 
-    async def take_trace(self, page: Page, path: Path) -> bool:
-        """Save the trace of the current use of `page` to `path` (after a failure)."""
-        slot = next((s for s in self._slots.values() if s.page is page), None)
+    def _slot_of(self, page: Page) -> _Slot | None:
+        return next((s for s in self._slots.values() if s.page is page), None)
+
+    async def take_trace(self, page: Page) -> bytes | None:
+        """The trace of the current use of `page` (after a failure), unredacted; None if
+        this use records none."""
+        slot = self._slot_of(page)
         if slot is None or not slot.chunk_open:
-            return False
+            return None
         slot.chunk_open = False
+        folder = self._scratch.path if self._scratch is not None else None
+        path = Path(folder or tempfile.gettempdir()) / f"take-{next(self._trace_names)}.zip"
         try:
             await slot.context.tracing.stop_chunk(path=path)
+            return await asyncio.to_thread(path.read_bytes)
+        except (PlaywrightError, OSError) as exc:
+            logger.warning("could not save the trace: {}", error_summary(exc))
+            return None
+        finally:
+            await asyncio.to_thread(path.unlink, missing_ok=True)
+
+    async def discard_trace(self, page: Page) -> None:
+        """Stop recording the current use of `page` (before credentials are entered); the
+        next use records again."""
+        slot = self._slot_of(page)
+        if slot is None or not slot.chunk_open:
+            return
+        slot.chunk_open = False
+        try:
+            await slot.context.tracing.stop_chunk()
         except PlaywrightError as exc:
-            logger.warning("could not save the trace: {}", exc)
-            return False
-        return True
+            logger.warning("could not stop the trace: {}", error_summary(exc))
 
     async def close_idle(self) -> int:
         """Close contexts idle for longer than the TTL; returns how many were closed."""
@@ -355,3 +410,5 @@ class BrowserPool:
         if self._playwright is not None:
             await self._playwright.stop()
             self._playwright = None
+        if self._scratch is not None:
+            await asyncio.to_thread(self._scratch.close)

@@ -11,6 +11,7 @@ from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from linkedin.browser.clicks import act_through
+from linkedin.browser.host_guard import ensure_on_host
 from linkedin.browser.pace import Pace
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 
@@ -57,11 +58,13 @@ def _why(exc: PlaywrightTimeoutError) -> str:
 
 async def click(locator: Locator, what: str) -> None:
     """Click `locator` itself, through any layer laid over it (see browser.clicks);
-    UI_CHANGED when it never becomes clickable."""
+    UI_CHANGED when it never becomes clickable, OFF_HOST when the click took (or tried to
+    take) the page off the LinkedIn host."""
     try:
         await act_through(locator, what, action="click", timeout_ms=CLICK_TIMEOUT_MS)
     except PlaywrightTimeoutError as exc:
         raise TouchpointError(ErrorCode.UI_CHANGED, f"could not click {what}{_why(exc)}") from exc
+    await ensure_on_host(locator.page)
 
 
 async def hover(locator: Locator, what: str) -> None:

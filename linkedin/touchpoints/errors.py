@@ -31,6 +31,8 @@ class ErrorCode(StrEnum):
     INTERRUPTED = "INTERRUPTED"
     CANCELED = "CANCELED"
     INTERNAL_ERROR = "INTERNAL_ERROR"
+    # The browser was sent to another host than the configured LinkedIn host.
+    OFF_HOST = "OFF_HOST"
 
 
 # Failures worth another attempt with backoff; everything else is final.

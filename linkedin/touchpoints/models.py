@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import (
     AwareDatetime,
@@ -18,7 +19,7 @@ from pydantic import (
 )
 
 DEFAULT_BASE_URL = "https://www.linkedin.com"
-_PROFILE_PATH = re.compile(r"^/in/(?P<id>[^/?#]{1,200})/?$")
+PUBLIC_ID_MAX = 100
 
 # Touchpoints that change something on LinkedIn: executed at most once, never silently re-run.
 SIDE_EFFECTING: frozenset[str] = frozenset(
@@ -26,38 +27,97 @@ SIDE_EFFECTING: frozenset[str] = frozenset(
 )
 
 
+def _id_char(char: str) -> bool:
+    # Letters of any script with their combining marks, decimal digits, '-' and '_'.
+    category = unicodedata.category(char)
+    return char in "-_" or category[0] in "LM" or category == "Nd"
+
+
+def _describe(char: str) -> str:
+    return repr(char) if char.isprintable() and char != " " else f"U+{ord(char):04X}"
+
+
+def check_public_id(raw: str) -> str:
+    """Decode a profile's public id and accept only letters (any script), digits, `-`, `_`.
+
+    Anything else (`.`, `/`, `\\`, `%`, spaces, control characters, also when
+    percent-encoded) could walk the browser to another path of the host, and from there
+    through an open redirect to another host. Returns the decoded id.
+    """
+    try:
+        value = unquote(raw, errors="strict")
+    except UnicodeDecodeError as exc:
+        raise ValueError("the profile id is not valid percent-encoded UTF-8") from exc
+    if not value:
+        raise ValueError("the profile id is empty")
+    if len(value) > PUBLIC_ID_MAX:
+        raise ValueError(f"the profile id is longer than {PUBLIC_ID_MAX} characters")
+    for char in value:
+        if not _id_char(char):
+            raise ValueError(
+                "the profile id may contain only letters, digits, '-' and '_'"
+                f" (it contains {_describe(char)})"
+            )
+    return value
+
+
 def profile_public_id(url: str) -> str:
-    """Return the public identifier (`/in/<id>/`) of a profile URL, or raise ValueError."""
-    match = _PROFILE_PATH.match(urlsplit(url).path)
-    if not match:
+    """The decoded public id of a profile URL (`/in/<id>/`), checked; else ValueError."""
+    path = urlsplit(url).path
+    if not path.startswith("/in/"):
         raise ValueError("must be a profile URL of the form <base>/in/<public-id>/")
-    return match.group("id")
+    raw, _, rest = path.removeprefix("/in/").partition("/")
+    public_id = check_public_id(raw)
+    if rest:
+        raise ValueError(
+            "must be a profile URL of the form <base>/in/<public-id>/ (a path follows)"
+        )
+    return public_id
+
+
+def profile_url(base_url: str, public_id: str) -> str:
+    """The canonical profile URL: `<base>/in/<quoted id>/`, no query, no fragment."""
+    return f"{base_url.rstrip('/')}/in/{quote(public_id, safe='')}/"
+
+
+def _root(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def check_linkedin_url(url: str, base_url: str) -> str:
     """Accept only http(s) URLs on the configured LinkedIn host, so the browser never leaves it."""
+    if any(ord(ch) < 33 or ch in "\\\x7f" for ch in url):
+        raise ValueError("must not contain spaces, backslashes or control characters")
     parts = urlsplit(url)
     base = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError("must be an absolute http(s) URL")
+    if "@" in parts.netloc:
+        raise ValueError("must not carry credentials before the host")
     if parts.netloc.lower() != base.netloc.lower():
         raise ValueError(f"must be on the LinkedIn host {base.netloc}")
     return url
 
 
-def validate_profile_url(value: str, info: ValidationInfo) -> str:
-    """Check a profile URL: its shape always, its host when the context names one."""
-    # Without a context (e.g. schema-level parsing) only the shape is checked; callers
-    # that act on the URL validate through parse_touchpoint() with the configured host.
+def _base_for(value: str, info: ValidationInfo) -> str:
+    # Without a context (schema-level parsing) the URL keeps its own host here; callers
+    # that act on it validate again through parse_touchpoint() with the configured host.
     base = (info.context or {}).get("base_url")
     if base is None:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("must be an absolute http(s) URL")
-    else:
-        check_linkedin_url(value, base)
-    profile_public_id(value)
-    return value
+        base = _root(value)
+    check_linkedin_url(value, base)
+    return str(base)
+
+
+def validate_profile_url(value: str, info: ValidationInfo) -> str:
+    """Check a profile URL (its host when the context names one, its id always) and return
+    it rebuilt as `<base>/in/<id>/`: the query, fragment and anything odd are dropped."""
+    base = _base_for(value, info)
+    return profile_url(base, profile_public_id(value))
 
 
 class _Input(BaseModel):
@@ -178,15 +238,20 @@ def _examples(*examples: dict[str, Any]) -> ConfigDict:
 
 _JANE = "https://www.linkedin.com/in/jane-doe/"
 _POST = "https://www.linkedin.com/feed/update/urn:li:activity:7260000000000000001/"
-_POST_PATH = re.compile(r"^/feed/update/urn:li:activity:(?P<id>\d{1,30})/?$")
+_POST_PATH = re.compile(r"^/feed/update/urn:li:activity:(?P<id>[0-9]{1,30})/?$")
 
 
 def post_activity_id(url: str) -> str:
     """Return the activity id of a post URL (`/feed/update/urn:li:activity:<id>/`)."""
-    match = _POST_PATH.match(urlsplit(url).path)
+    match = _POST_PATH.match(unquote(urlsplit(url).path))
     if not match:
         raise ValueError("must be a post URL of the form <base>/feed/update/urn:li:activity:<id>/")
     return match.group("id")
+
+
+def post_url(base_url: str, activity_id: str) -> str:
+    """The canonical post URL: `<base>/feed/update/urn:li:activity:<id>/`."""
+    return f"{base_url.rstrip('/')}/feed/update/urn:li:activity:{activity_id}/"
 
 
 class EnrichInput(_Input):
@@ -195,7 +260,8 @@ class EnrichInput(_Input):
     type: Literal["enrich"] = "enrich"
     profile_url: str | None = Field(default=None, description="Profile URL, or...")
     public_identifier: str | None = Field(
-        default=None, pattern=r"^[^/?#\s]{1,200}$", description="...its public id (`jane-doe`)."
+        default=None,
+        description="...its public id (`jane-doe`): letters, digits, '-' and '_'.",
     )
 
     @field_validator("profile_url")
@@ -204,6 +270,11 @@ class EnrichInput(_Input):
         if value is None:
             return None
         return validate_profile_url(value, info)
+
+    @field_validator("public_identifier")
+    @classmethod
+    def _public_identifier(cls, value: str | None) -> str | None:
+        return None if value is None else check_public_id(value)
 
     @model_validator(mode="after")
     def _one_target(self) -> EnrichInput:
@@ -266,11 +337,7 @@ class _PostTarget(_Input):
     def _post_url(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
             return None
-        base = (info.context or {}).get("base_url")
-        if base is not None:
-            check_linkedin_url(value, base)
-        post_activity_id(value)
-        return value
+        return post_url(_base_for(value, info), post_activity_id(value))
 
     @field_validator("profile_url")
     @classmethod

@@ -9,6 +9,7 @@ from typing import Any
 from playwright.async_api import Page
 from pydantic import BaseModel
 
+from linkedin.browser.host_guard import stay_on_host
 from linkedin.browser.pace import Pace
 from linkedin.touchpoints.comment import comment
 from linkedin.touchpoints.connect import connect
@@ -61,6 +62,7 @@ async def run_touchpoint(
     page: Page, touchpoint: AnyTouchpoint, ctx: TouchpointContext
 ) -> BaseModel:
     """Execute a touchpoint; raises TouchpointError for failures a user can act on."""
+    stay_on_host(page.context, ctx.base_url)  # every check after a navigation or click
     for field, url in touchpoint.linkedin_urls().items():
         try:
             check_linkedin_url(url, ctx.base_url)

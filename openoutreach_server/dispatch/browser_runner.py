@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import random
-from pathlib import Path
 from typing import Any
 
 from loguru import logger
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
-from linkedin.browser.diagnostics import capture_failure, context_secrets, error_summary
+from linkedin.browser.diagnostics import capture_failure, error_summary
 from linkedin.browser.login import (
     import_li_at,
     login_with_password,
@@ -89,6 +88,9 @@ class BrowserRunner:
             typed: list[str | None] = [secrets.password, secrets.li_at]
             try:
                 if run.type == LOGIN_TYPE:
+                    # Credentials are typed at human pace one key per trace event, and
+                    # cookies are imported: a login records no trace at all.
+                    await self.pool.discard_trace(page)
                     result = await self._login(page, run, secrets, base_url, pace, typed)
                 else:
                     touchpoint = parse_touchpoint(run.touchpoint, base_url)
@@ -187,17 +189,8 @@ class BrowserRunner:
 
     async def _capture(self, page: Page, run_id: int, typed: list[str | None]) -> list[str]:
         """Screenshot, HTML and this run's trace chunk, scrubbed, written as artifacts."""
-        trace_tmp: Path | None = self.ctx.settings.artifacts_dir / "tmp" / f"{run_id}.zip"
-        assert trace_tmp is not None
-        await asyncio.to_thread(trace_tmp.parent.mkdir, parents=True, exist_ok=True)
-        if not await self.pool.take_trace(page, trace_tmp):
-            trace_tmp = None
-        known = await context_secrets(page.context, typed)
-        trace = None
-        if trace_tmp is not None:
-            trace = await asyncio.to_thread(trace_tmp.read_bytes)
-            await asyncio.to_thread(trace_tmp.unlink, missing_ok=True)
-        capture = await capture_failure(page, trace, known)
+        trace = await self.pool.take_trace(page)
+        capture = await capture_failure(page, trace, typed)
         kept = [
             await asyncio.to_thread(self.artifacts.write, run_id, name, data)
             for name, data in capture.files.items()

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from loguru import logger
 from playwright.async_api import Page
 
+from linkedin.browser.host_guard import origin_host
 from linkedin.browser.login import import_li_at
 from linkedin.browser.page_state import PageState, classify_url
 from linkedin.browser.pool import BrowserPool
@@ -82,7 +83,10 @@ async def interactive_login(
     worker_id = f"cli-{os.getpid()}"
     run = await _claim(ctx, handle, worker_id, wait_s=ctx.settings.run_timeout_s)
     log = logger.bind(run_id=run.id, handle=handle)
-    settings = ctx.settings.model_copy(update={"headless": headless, "max_sessions": 1})
+    # A person types credentials here: never record a trace of it.
+    settings = ctx.settings.model_copy(
+        update={"headless": headless, "max_sessions": 1, "trace": False}
+    )
     pool: BrowserPool = make_pool(settings)
     heartbeat = asyncio.create_task(_keep_lease(ctx, run.id, worker_id))
     base_url = ctx.settings.linkedin_base_url
@@ -100,12 +104,14 @@ async def interactive_login(
             if on_page is not None:
                 await on_page(page)
             try:
+                host = origin_host(base_url)
                 await page.wait_for_url(
-                    lambda url: classify_url(url) == PageState.FEED, timeout=timeout_s * 1000
+                    lambda url: classify_url(url, host) == PageState.FEED,
+                    timeout=timeout_s * 1000,
                 )
                 outcome = Outcome(run.id, result={"status": "active", "method": "human"})
             except Exception:
-                state = classify_url(page.url)
+                state = classify_url(page.url, origin_host(base_url))
                 signed_out = state in (PageState.LOGIN, PageState.AUTHWALL)
                 code = ErrorCode.SESSION_EXPIRED if signed_out else ErrorCode.CHECKPOINT
                 outcome = Outcome(

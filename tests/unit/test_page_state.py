@@ -41,3 +41,21 @@ B = "https://www.linkedin.com"
 )
 def test_classify_url(url: str, state: PageState) -> None:
     assert classify_url(url) == state
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.example/feed/",
+        "https://evil.example/in/jane-doe/",
+        "https://evil.example/login",
+        "https://www.linkedin.com.evil.example/feed/",
+        "http://127.0.0.1:9999/checkpoint/challenge/x/",
+        "chrome-error://chromewebdata/",
+    ],
+)
+def test_a_page_on_another_host_is_never_a_linkedin_state(url: str) -> None:
+    host = "www.linkedin.com" if "linkedin" in url or "evil" in url else "127.0.0.1:8765"
+    assert classify_url(url, host) == PageState.OTHER
+    assert classify_url(f"{B}/feed/", "www.linkedin.com") == PageState.FEED
+    assert classify_url("http://127.0.0.1:8765/in/x/", "127.0.0.1:8765") == PageState.PROFILE
