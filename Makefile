@@ -1,26 +1,31 @@
 # The two commands a new user needs: `make run` and `make test`.
-.PHONY: setup run test lint format sim bench
+.PHONY: setup setup-dev run test lint format sim bench
+
+PORT ?= 8765
 
 setup:
-	@scripts/setup.sh
+	@scripts/setup.sh runtime
+
+setup-dev:
+	@scripts/setup.sh dev
 
 run: setup
 	.venv/bin/openoutreach-server serve
 
-test: setup lint
+test: setup-dev lint
 	.venv/bin/pytest
 
-lint: setup
+lint: setup-dev
 	.venv/bin/ruff format --check .
 	.venv/bin/ruff check .
 	.venv/bin/mypy
 
-format: setup
+format: setup-dev
 	.venv/bin/ruff format .
 	.venv/bin/ruff check --fix .
 
 sim: setup
-	.venv/bin/openoutreach-server sim
+	.venv/bin/openoutreach-server sim --port $(PORT)
 
-bench: setup
+bench: setup-dev
 	.venv/bin/python -m bench.run_all

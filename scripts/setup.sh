@@ -15,14 +15,22 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 
-# Reinstall only when pyproject.toml changed since the last install.
-stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
-if [ ! -f "$stamp" ]; then
-  echo "setup: installing the project and its dev tools"
+# `runtime` (make run) installs what the server needs; `dev` (make test) adds the dev tools.
+# Reinstall only when pyproject.toml changed since the last install of that kind; a dev
+# install also satisfies a runtime one.
+kind=${1:-dev}
+digest=$(sha256sum pyproject.toml | cut -c1-16)
+if [ ! -f ".venv/.installed-dev-$digest" ] && { [ "$kind" = dev ] || [ ! -f ".venv/.installed-runtime-$digest" ]; }; then
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e '.[dev]'
+  if [ "$kind" = dev ]; then
+    echo "setup: installing the project and its dev tools"
+    .venv/bin/python -m pip install --quiet -e '.[dev]'
+  else
+    echo "setup: installing the project (runtime only)"
+    .venv/bin/python -m pip install --quiet -e .
+  fi
   rm -f .venv/.installed-*
-  touch "$stamp"
+  touch ".venv/.installed-$kind-$digest"
 fi
 
 have_chromium() {

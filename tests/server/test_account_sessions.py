@@ -110,3 +110,39 @@ def test_deleting_an_account_deletes_its_artifacts(
     assert not folder.exists()
     kept = server.get(f"/runs/{run['run_id']}").json()
     assert kept["status"] == "failed" and kept["artifacts"] == []
+
+
+def test_a_failed_login_reports_no_session(
+    server: httpx.Client, sim: SimServer, sim_settings: Settings
+) -> None:
+    created = server.post(
+        "/accounts", json={"handle": "demo", "username": "demo@example.com", "password": "nope"}
+    )
+    assert created.json()["has_session"] is False
+    response = server.post("/accounts/demo/login", params={"wait": 60})
+    assert response.json()["run"]["error_code"] == "AUTH_FAILED"
+
+    def saved() -> bool:  # the signed-out browser state is saved after the outcome
+        with _db(sim_settings) as conn:
+            row = conn.execute("SELECT storage_state_enc, session_cookie FROM accounts").fetchone()
+        return row[0] is not None
+
+    _until(saved)
+    with _db(sim_settings) as conn:
+        assert conn.execute("SELECT session_cookie FROM accounts").fetchone() == (0,)
+    assert server.get("/accounts/demo").json()["has_session"] is False  # was True before
+
+
+def test_a_login_while_paused_keeps_the_pause_and_resume_then_makes_it_active(
+    server: httpx.Client, sim: SimServer
+) -> None:
+    server.post("/accounts", json={"handle": "demo", "li_at": "sim-li-at-demo"}).raise_for_status()
+    assert server.post("/accounts/demo/pause").json()["paused_from"] == "needs_login"
+    response = server.post("/accounts/demo/login", params={"wait": 60}).json()
+    assert response["run"]["status"] == "completed"
+    assert (response["account"]["status"], response["account"]["paused_from"]) == (
+        "paused",
+        "active",
+    )
+    assert response["account"]["has_session"] is True
+    assert server.post("/accounts/demo/resume").json()["status"] == "active"
