@@ -59,9 +59,17 @@ def on_host(url: str, host: str) -> bool:
     return bool(host) and origin_host(url) == host
 
 
+# LinkedIn's own asset CDN: a signed-in page loads hundreds of images and scripts from it.
+# Routing them would pause each one in the driver and Python for nothing (they are never a
+# main-frame navigation that matters: a document from there is still stopped by layers 2
+# and 3), so the route leaves them alone.
+_ASSET_HOSTS = r"(?:[a-z0-9-]+\.)*licdn\.com(?::\d+)?"
+
+
 def off_host_pattern(host: str) -> re.Pattern[str]:
-    """A regex matching every URL that is not an http(s) URL on `host`."""
-    return re.compile(rf"^(?!https?://{re.escape(host)}(?:[/?#]|$))", re.IGNORECASE)
+    """A regex matching every URL that is neither on `host` nor on LinkedIn's asset CDN."""
+    allowed = rf"(?:{re.escape(host)}|{_ASSET_HOSTS})"
+    return re.compile(rf"^(?!https?://{allowed}(?:[/?#]|$))", re.IGNORECASE)
 
 
 def stay_on_host(context: BrowserContext, base_url: str) -> None:

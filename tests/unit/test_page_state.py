@@ -59,3 +59,22 @@ def test_a_page_on_another_host_is_never_a_linkedin_state(url: str) -> None:
     assert classify_url(url, host) == PageState.OTHER
     assert classify_url(f"{B}/feed/", "www.linkedin.com") == PageState.FEED
     assert classify_url("http://127.0.0.1:8765/in/x/", "127.0.0.1:8765") == PageState.PROFILE
+
+
+def test_the_off_host_route_skips_only_the_host_and_linkedins_asset_cdn() -> None:
+    from linkedin.browser.host_guard import off_host_pattern
+
+    pattern = off_host_pattern("www.linkedin.com")
+    routed = [
+        "https://evil.example/",
+        "https://www.linkedin.com.evil.example/",
+        "https://licdn.com.evil.example/x.js",
+        "http://127.0.0.1:9/",
+    ]
+    skipped = [
+        "https://www.linkedin.com/feed/",
+        "https://static.licdn.com/sc/h/app.js",
+        "https://media.licdn.com/dms/image/x",
+    ]
+    assert all(pattern.match(url) for url in routed)
+    assert not any(pattern.match(url) for url in skipped)
