@@ -10,6 +10,8 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from loguru import logger
+
 from linkedin.browser.pool import Identity
 from openoutreach_server import account_status, safety
 from openoutreach_server.artifacts import ArtifactStore
@@ -84,6 +86,7 @@ def to_out(record: AccountRecord, now: float) -> AccountOut:
         status_reason=record.status_reason,
         paused_from=record.paused_from,  # type: ignore[arg-type]
         cooldowns=active_cooldowns(record, now),
+        home_host=record.home_host,
         created_at=to_datetime(record.created_at),  # type: ignore[arg-type]
         updated_at=to_datetime(record.updated_at),  # type: ignore[arg-type]
         last_login_at=to_datetime(record.last_login_at),
@@ -269,6 +272,21 @@ def clear_cooldowns(ctx: ServerContext, handle: str, scope: str | None) -> Accou
         return {"cooldowns": running or None, "updated_at": now}
 
     out = to_out(ctx.store.accounts.update(handle, change), now)
+    ctx.notify()
+    return out
+
+
+def set_home_host(ctx: ServerContext, handle: str, host: str | None) -> AccountOut:
+    """Pin the account to a worker host (its runs run only there), or unpin it."""
+    now = ctx.clock.now()
+    before: list[str | None] = []
+
+    def change(current: AccountRecord) -> dict[str, Any]:
+        before.append(current.home_host)
+        return {"home_host": host, "updated_at": now}
+
+    out = to_out(ctx.store.accounts.update(handle, change), now)
+    logger.bind(handle=handle).info("home host changed from {} to {}", before[0], host)
     ctx.notify()
     return out
 

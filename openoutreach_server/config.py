@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -19,7 +20,20 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=Path("./data"), description="Database, keys, artifacts.")
     database_url: str | None = Field(
-        default=None, description="SQLAlchemy URL; default sqlite:///$OO_DATA_DIR/openoutreach.db"
+        default=None,
+        description="sqlite:///... (default: $OO_DATA_DIR/openoutreach.db) or postgresql://...",
+    )
+    db_pool_size: int = Field(
+        default=8, ge=1, le=100, description="PostgreSQL: connections per process."
+    )
+    worker_host: str = Field(
+        default_factory=socket.gethostname,
+        min_length=1,
+        max_length=255,
+        description="This worker's host name; accounts pinned to it run here.",
+    )
+    claim_unpinned: bool = Field(
+        default=True, description="This host also runs accounts pinned to no host."
     )
     api_keys: SecretStr | None = Field(default=None, description="Comma-separated accepted keys.")
     secret_key: SecretStr | None = Field(default=None, description="Fernet key for secrets.")

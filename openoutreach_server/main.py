@@ -14,6 +14,7 @@ from openoutreach_server.api.deps import require_key
 from openoutreach_server.api.gate import Gate
 from openoutreach_server.api.routes import accounts as accounts_api
 from openoutreach_server.api.routes import health as health_api
+from openoutreach_server.api.routes import hosts as hosts_api
 from openoutreach_server.api.routes import runs as runs_api
 from openoutreach_server.api.routes import schedules as schedules_api
 from openoutreach_server.clock import Clock
@@ -75,4 +76,5 @@ def create_app(
     app.include_router(runs_api.router, dependencies=auth, responses=errors)
     app.include_router(accounts_api.router, dependencies=auth, responses=errors)
     app.include_router(schedules_api.router, dependencies=auth, responses=errors)
+    app.include_router(hosts_api.router, dependencies=auth, responses=errors)
     return app

@@ -8,7 +8,7 @@ import sys
 from linkedin.browser.launch import find_chromium
 from linkedin.browser.pool import BrowserPool
 from openoutreach_server.artifacts import ArtifactStore
-from openoutreach_server.clock import Clock, SystemClock
+from openoutreach_server.clock import Clock
 from openoutreach_server.config import Settings
 from openoutreach_server.context import ServerContext
 from openoutreach_server.crypto import (
@@ -41,7 +41,7 @@ def build_context(settings: Settings, clock: Clock | None = None) -> ServerConte
             flush=True,
         )
     return ServerContext(
-        settings=settings, store=store, box=box, api_keys=keys, clock=clock or SystemClock()
+        settings=settings, store=store, box=box, api_keys=keys, clock=clock or store.clock()
     )
 
 
@@ -118,6 +118,9 @@ class WorkerRuntime:
         )
         ctx.executor.on_accounts_changed = sync
         ctx.executor.on_outcomes = ctx.run_events.changed
+        if self.pool is not None:
+            pool = self.pool
+            ctx.executor.open_sessions = lambda: pool.open_sessions
         await ctx.executor.start()
         ctx.scheduler = Scheduler(ctx.store, settings, clock=ctx.clock, notify=ctx.notify)
         await ctx.scheduler.start()

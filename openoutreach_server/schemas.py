@@ -214,6 +214,9 @@ class AccountOut(BaseModel):
         default_factory=dict,
         description="Cool-downs running now: touchpoint type (or * for all) -> end",
     )
+    home_host: str | None = Field(
+        default=None, description="The worker host it is pinned to (null: any host)"
+    )
     created_at: datetime
     updated_at: datetime
     last_login_at: datetime | None
@@ -479,3 +482,36 @@ class UsageOut(BaseModel):
     next_action_at: datetime | None = Field(description="Pacing: no action before this")
     cooldown_all_until: datetime | None = None
     touchpoints: dict[str, TouchpointUsage]
+
+
+HOST_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$"
+
+
+class HomeHostIn(_Strict):
+    """Pin an account to a worker host, or unpin it (null)."""
+
+    host: str | None = Field(pattern=HOST_PATTERN, description="A worker's OO_WORKER_HOST")
+
+
+class WorkerOut(BaseModel):
+    """One live worker process."""
+
+    worker_id: str
+    pid: int
+    started_at: datetime
+    heartbeat_at: datetime
+    capacity: int = Field(description="Sessions it may run at once (OO_MAX_SESSIONS)")
+    running: int
+    open_sessions: int
+
+
+class HostOut(BaseModel):
+    """A worker host: its live workers, its load, the accounts pinned to it."""
+
+    host: str
+    live: bool = Field(description="At least one worker heard of recently")
+    capacity: int
+    running: int
+    open_sessions: int
+    workers: list[WorkerOut]
+    accounts: list[str] = Field(description="Handles pinned to this host")

@@ -12,7 +12,9 @@ from linkedin_sim import SimServer
 from openoutreach_server.config import Settings
 from openoutreach_server.main import create_app
 from openoutreach_server.store import Store, open_store
+from openoutreach_server.store.migrate import migrate
 from tests.support.live import LiveServer
+from tests.support.postgres import PostgresServer
 
 API_KEY = "test-key-0123456789"
 
@@ -72,10 +74,30 @@ def sim(sim_server: SimServer) -> SimServer:
     return sim_server
 
 
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL cluster for the whole session (started on first use), with a
+    migrated template database that each test's database is copied from."""
+    with PostgresServer() as server:
+        template = server.create_database("oo_template")
+        migrate(template)
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The storage backend a conformance test runs on: every guarantee, on both."""
+    return str(request.param)
+
+
 @pytest.fixture
-def database(settings: Settings) -> Iterator[Store]:
-    """The test's store on a real SQLite file, schema created (no accounts)."""
+def database(settings: Settings, backend: str, request: pytest.FixtureRequest) -> Iterator[Store]:
+    """The test's store, schema created (no accounts): a real SQLite file, or a fresh
+    PostgreSQL database (settings.database_url then points at it)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if backend == "postgresql":
+        server: PostgresServer = request.getfixturevalue("pg_server")
+        settings.database_url = server.create_database(template="oo_template")
     store = open_store(settings)
     yield store
     store.dispose()

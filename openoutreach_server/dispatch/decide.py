@@ -51,6 +51,7 @@ class AccountState:
     status_reason: str | None
     running_run: int | None
     safety: safety.AccountSafety
+    home_host: str | None = None  # pinned: only a worker on this host may run it
 
 
 @dataclass
@@ -154,6 +155,8 @@ def waiting_reason(
     if account is None or plan is None:
         return "account does not exist"
     if plan.pick is not None and plan.pick.id == run.id:
+        if account.home_host:
+            return f"ready: waiting for a free session of a worker on host {account.home_host}"
         return "ready: waiting for a free session or a worker"
     if plan.blocked is not None:
         return plan.blocked

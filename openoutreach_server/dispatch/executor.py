@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import secrets
@@ -23,6 +24,7 @@ from openoutreach_server.config import Settings
 from openoutreach_server.store import Store
 from openoutreach_server.store.notifier import ACCOUNTS, RUNS, Listening
 from openoutreach_server.store.records import Claimed, Outcome
+from openoutreach_server.store.sql.runs import ClaimScope
 
 T = TypeVar("T")
 RunFn = Callable[[Claimed], Awaitable[dict[str, Any]]]
@@ -79,6 +81,9 @@ class Executor:
         # Called on the loop after outcomes were recorded (wakes long-polls).
         self.on_outcomes: Callable[[], None] | None = None
         self._side_tasks: set[asyncio.Future[Any]] = set()
+        # How many browser sessions this worker keeps open (reported with its heartbeat).
+        self.open_sessions: Callable[[], int] = lambda: 0
+        self.scope = ClaimScope(host=settings.worker_host, unpinned=settings.claim_unpinned)
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -111,17 +116,31 @@ class Executor:
         """Recover abandoned runs, then start claiming."""
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
-        reaped = await self._db(self.store.runs.reap_expired, self.clock.now())
-        for run_id, status in reaped:
-            logger.bind(run_id=run_id).warning("recovered abandoned run as {}", status)
+        # Listening before it says it is alive: a live worker never misses a wake-up.
         self._listening = self.store.notifier.listen(
             self.worker_id, {RUNS: self._wake.set, ACCOUNTS: self.accounts_changed}
         )
+        await self._db(
+            self.store.workers.register,
+            self.worker_id,
+            self.settings.worker_host,
+            os.getpid(),
+            self.capacity,
+            self.clock.now(),
+        )
+        reaped = await self._db(self.store.runs.reap_expired, self.clock.now())
+        for run_id, status in reaped:
+            logger.bind(run_id=run_id).warning("recovered abandoned run as {}", status)
         self._loop_task = asyncio.create_task(self._run_loop(), name="oo-executor")
         self._heartbeat_task = asyncio.create_task(self._heartbeats(), name="oo-heartbeat")
         if self._artifacts is not None:
             self._housekeeping_task = asyncio.create_task(self._prune_artifacts(), name="oo-prune")
-        logger.info("executor {} started (max {} sessions)", self.worker_id, self.capacity)
+        logger.info(
+            "executor {} started on host {} (max {} sessions)",
+            self.worker_id,
+            self.settings.worker_host,
+            self.capacity,
+        )
 
     async def _run_loop(self) -> None:
         while not self._stopping:
@@ -157,6 +176,7 @@ class Executor:
             retry_base_s=self.settings.retry_base_s,
             rules=self.rules,
             rng=self.rng,
+            scope=self.scope,
         )
         claimed = round_.claimed
         self._held_until = round_.wake_at
@@ -204,9 +224,17 @@ class Executor:
         while True:
             await asyncio.sleep(interval)
             ids = list(self._tasks)
-            if not ids:
-                continue
             try:
+                # The worker itself is alive (GET /hosts), with this load.
+                await self._db(
+                    self.store.workers.heartbeat,
+                    self.worker_id,
+                    self.clock.now(),
+                    len(ids),
+                    self.open_sessions(),
+                )
+                if not ids:
+                    continue
                 owned = await self._db(
                     self.store.runs.heartbeat,
                     ids,
@@ -301,5 +329,7 @@ class Executor:
         if self._listening is not None:
             self._listening.stop()
             self._listening = None
+        with contextlib.suppress(Exception):
+            await self._db(self.store.workers.stopped, self.worker_id, self.clock.now())
         self._db_thread.shutdown(wait=True)
         logger.info("executor {} stopped", self.worker_id)

@@ -1,4 +1,4 @@
-"""All persistence behind small ports: runs, accounts, schedules, and a notifier.
+"""All persistence behind small ports: runs, accounts, schedules, workers, a notifier.
 
 Routers and services call these and never write SQL or open transactions themselves; every
 public method of a port is one transaction. `open_store(settings)` picks the backend from
@@ -8,15 +8,19 @@ the database URL.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from sqlalchemy.engine.url import make_url
 
 from linkedin.touchpoints.models import SIDE_EFFECTING
+from openoutreach_server.clock import Clock, DatabaseClock, SystemClock
 from openoutreach_server.config import Settings
-from openoutreach_server.store.notifier import Notifier, UnixSocketNotifier
+from openoutreach_server.store.notifier import Notifier, PgNotifier, UnixSocketNotifier
+from openoutreach_server.store.postgres import PostgresConnector, conninfo
 from openoutreach_server.store.sql.accounts import SqlAccounts
 from openoutreach_server.store.sql.connector import Connector
 from openoutreach_server.store.sql.runs import SqlRuns
 from openoutreach_server.store.sql.schedules import SqlSchedules
+from openoutreach_server.store.sql.workers import SqlWorkers
 from openoutreach_server.store.sqlite import SqliteConnector
 
 
@@ -28,6 +32,7 @@ class Store:
     runs: SqlRuns
     accounts: SqlAccounts
     schedules: SqlSchedules
+    workers: SqlWorkers
     notifier: Notifier
 
     @property
@@ -40,8 +45,18 @@ class Store:
         with self.db.read() as conn:
             conn.execute("SELECT 1").fetchone()
 
+    def clock(self) -> Clock:
+        """The clock every process of this database must share: the database server's on
+        PostgreSQL (hosts may disagree), this host's on SQLite."""
+        if self.db.db_time() is None:
+            return SystemClock()
+        return DatabaseClock(self.db.db_time)
+
     def dispose(self) -> None:
         """Close every connection."""
+        close = getattr(self.notifier, "close", None)
+        if close is not None:
+            close()
         self.db.dispose()
 
 
@@ -52,12 +67,23 @@ def store_for(db: Connector, notifier: Notifier) -> Store:
         runs=SqlRuns(db),
         accounts=SqlAccounts(db),
         schedules=SqlSchedules(db, side_effecting=lambda type_: type_ in SIDE_EFFECTING),
+        workers=SqlWorkers(db),
         notifier=notifier,
     )
 
 
-def open_store(settings: Settings, **_: Any) -> Store:
-    """Connect to the configured database and bring its schema up to date."""
-    db = SqliteConnector(settings.db_url)
-    db.create_schema()
-    return store_for(db, UnixSocketNotifier(settings.wake_dir))
+def open_store(settings: Settings, *, migrate: bool = True) -> Store:
+    """Connect to the configured database (SQLite or PostgreSQL, by its URL) and bring its
+    schema up to date."""
+    url = settings.db_url
+    db: Connector
+    notifier: Notifier
+    if make_url(url).get_backend_name() == "postgresql":
+        db = PostgresConnector(url, max_connections=settings.db_pool_size)
+        notifier = PgNotifier(conninfo(url))
+    else:
+        db = SqliteConnector(url)
+        notifier = UnixSocketNotifier(settings.wake_dir)
+    if migrate:
+        db.create_schema()
+    return store_for(db, notifier)

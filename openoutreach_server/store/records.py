@@ -121,6 +121,7 @@ class AccountRecord:
     gap_draw: float | None
     cooldowns: dict[str, float]
     consecutive_failures: int
+    home_host: str | None = None
 
     @property
     def has_session(self) -> bool:

@@ -80,8 +80,14 @@ class Account(Base):
     gap_draw: Mapped[float | None] = mapped_column(Float)
     cooldowns: Mapped[str | None] = mapped_column(Text)
     consecutive_failures: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # The worker host that drives this account (its proxy egress and fingerprint stay put);
+    # NULL: any host that takes unpinned accounts. Changed only by an explicit API call.
+    home_host: Mapped[str | None] = mapped_column(String(255))
 
-    __table_args__ = (Index("uq_accounts_uid", "uid", unique=True),)
+    __table_args__ = (
+        Index("uq_accounts_uid", "uid", unique=True),
+        Index("ix_accounts_home_host", "home_host"),
+    )
 
 
 class Run(Base):
@@ -185,3 +191,25 @@ class Schedule(Base):
         Index("ix_schedules_due", "active", "next_fire_at"),
         Index("ix_schedules_handle", "handle", "id"),
     )
+
+
+class Worker(Base):
+    """A running worker process (executor): where it runs and how busy it is.
+
+    Written at start and with every lease heartbeat; a worker whose heartbeat is older
+    than a few lease periods is gone. `GET /hosts` groups them by host.
+    """
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[float] = mapped_column(Float)
+    heartbeat_at: Mapped[float] = mapped_column(Float)
+    capacity: Mapped[int] = mapped_column(Integer)
+    running: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    open_sessions: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    stopped_at: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_workers_host", "host", "heartbeat_at"),)

@@ -8,7 +8,7 @@ latency to every contended write.
 
 Plain `sqlite3` on purpose: the queue's statements run once or twice per run, and building
 them through SQLAlchemy cost more than executing them (docs/benchmarks.md). SQLAlchemy
-defines the schema (schema.py) and creates it.
+defines the schema (schema.py); Alembic migrates it (migrate.py).
 """
 
 from __future__ import annotations
@@ -16,14 +16,13 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine
 from sqlalchemy.engine.url import make_url
 
-from openoutreach_server.store.schema import Base
+from openoutreach_server.store.migrate import migrate
 
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -31,15 +30,6 @@ _PRAGMAS = (
     "PRAGMA busy_timeout=10000",
     "PRAGMA foreign_keys=ON",
 )
-
-
-def _added_column(column: Any, dialect: Any) -> str:
-    """DDL for a column added to a table that already has rows (additive upgrades)."""
-    ddl = f'"{column.name}" {column.type.compile(dialect=dialect)}'
-    if column.server_default is not None:
-        default = column.server_default.arg.text
-        return f"{ddl} NOT NULL DEFAULT {default}" if not column.nullable else ddl
-    return ddl
 
 
 class SqliteConnector:
@@ -50,6 +40,9 @@ class SqliteConnector:
     # SQL fragments where the dialects differ (see store/sql/).
     for_update = ""
     tag_match = "EXISTS (SELECT 1 FROM json_each(runs.tags) WHERE value = ?)"
+    # BEGIN IMMEDIATE serialises every write transaction: nothing to skip.
+    claim_target = "id = ? AND status = 'pending'"
+    due_lock = ""
 
     def __init__(self, url: str) -> None:
         parsed = make_url(url)
@@ -98,34 +91,17 @@ class SqliteConnector:
         finally:
             conn.execute("COMMIT")
 
-    def create_schema(self) -> None:
-        """Create missing tables, then add missing columns and indexes to existing ones.
+    def conflict_guard(self, conn: Any) -> AbstractContextManager[None]:
+        """A unique violation does not abort a SQLite transaction: nothing to do."""
+        return nullcontext()
 
-        Additive changes only (idempotent): a database made by an earlier build gains new
-        nullable or defaulted columns and every index, including the unique ones that
-        carry guarantees.
-        """
-        engine = create_engine(self.url)
-        try:
-            with engine.begin() as conn:
-                Base.metadata.create_all(conn)
-                for table in Base.metadata.sorted_tables:
-                    present = {
-                        row[1] for row in conn.exec_driver_sql(f"PRAGMA table_info({table.name})")
-                    }
-                    for column in table.columns:
-                        if column.name not in present:
-                            ddl = _added_column(column, conn.dialect)
-                            conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {ddl}")
-                # Accounts made before they had an immutable uid get one now.
-                conn.exec_driver_sql(
-                    "UPDATE accounts SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL"
-                )
-                for table in Base.metadata.sorted_tables:
-                    for index in table.indexes:
-                        index.create(conn, checkfirst=True)
-        finally:
-            engine.dispose()
+    def db_time(self) -> float | None:
+        """One host shares the file: its clock is the clock."""
+        return None
+
+    def create_schema(self) -> None:
+        """Bring the schema to the newest revision (store/migrate.py)."""
+        migrate(self.url)
 
     def dispose(self) -> None:
         """Close every connection this connector opened."""

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,20 +13,15 @@ from openoutreach_server.artifacts import ArtifactStore
 from openoutreach_server.config import Settings
 from openoutreach_server.dispatch.executor import Executor
 from openoutreach_server.store import Store
+from openoutreach_server.store.notifier import RUNS
 from openoutreach_server.store.records import Claimed
 from tests.support.store import add_accounts, add_run, statuses
+from tests.support.store import run_row as _row
 
 
 @pytest.fixture
 def db(database: Store) -> Store:
     return database
-
-
-def _row(settings: Settings, run_id: int, *cols: str) -> tuple[Any, ...]:
-    with sqlite3.connect(settings.db_url.removeprefix("sqlite:///")) as conn:
-        return tuple(
-            conn.execute(f"SELECT {', '.join(cols)} FROM runs WHERE id=?", (run_id,)).fetchone()
-        )
 
 
 async def _until(predicate: Any, limit_s: float = 10.0) -> None:
@@ -64,12 +57,11 @@ async def test_runs_of_different_accounts_run_in_parallel_one_per_account(
 
     executor = Executor(db, settings, fake)
     await executor.start()
-    path = Path(settings.db_url.removeprefix("sqlite:///"))
-    await _until(lambda: set(statuses(path).values()) == {"completed"})
+    await _until(lambda: set(statuses(db).values()) == {"completed"})
     await executor.stop()
     assert peak_per_account == 1
     assert peak_total == 3  # bounded by OO_MAX_SESSIONS, and reached it
-    assert len(statuses(path)) == 20
+    assert len(statuses(db)) == 20
 
 
 async def test_enqueue_wakes_an_idle_executor_without_polling(
@@ -86,9 +78,7 @@ async def test_enqueue_wakes_an_idle_executor_without_polling(
     await executor.start()
     await asyncio.wait_for(executor.idle.wait(), 5)
     add_run(db, "a")
-    from openoutreach_server.store.wake import poke_all
-
-    assert poke_all(settings.wake_dir) == 1  # what the RUNS notification does after a commit
+    db.notifier.notify(RUNS)  # what POST /runs does after its commit (another process)
     # The safety wake-up is 30 s away: finishing well inside it proves the poke woke us.
     await asyncio.wait_for(done.wait(), 5)
     await executor.stop()
@@ -108,9 +98,9 @@ async def test_retryable_failure_is_retried_then_completes(db: Store, settings: 
 
     executor = Executor(db, settings, flaky)
     await executor.start()
-    await _until(lambda: _row(settings, run_id, "status")[0] == "completed")
+    await _until(lambda: _row(db, run_id, "status")[0] == "completed")
     await executor.stop()
-    status, attempt, result = _row(settings, run_id, "status", "attempt", "result")
+    status, attempt, result = _row(db, run_id, "status", "attempt", "result")
     assert (status, attempt, calls) == ("completed", 2, 2)
     assert '"attempt": 2' in result or '"attempt":2' in result
 
@@ -128,16 +118,13 @@ async def test_account_level_error_stops_the_account(db: Store, settings: Settin
 
     executor = Executor(db, settings, checkpoint)
     await executor.start()
-    await _until(lambda: _row(settings, other, "status")[0] == "completed")
-    await _until(lambda: _row(settings, first, "status")[0] == "failed")
+    await _until(lambda: _row(db, other, "status")[0] == "completed")
+    await _until(lambda: _row(db, first, "status")[0] == "failed")
     await asyncio.sleep(0.1)
     await executor.stop()
-    assert _row(settings, first, "error_code")[0] == "CHECKPOINT"
-    assert _row(settings, second, "status")[0] == "pending"  # held, not executed
-    with sqlite3.connect(settings.db_url.removeprefix("sqlite:///")) as conn:
-        assert conn.execute("SELECT status FROM accounts WHERE handle='a'").fetchone()[0] == (
-            "checkpoint"
-        )
+    assert _row(db, first, "error_code")[0] == "CHECKPOINT"
+    assert _row(db, second, "status")[0] == "pending"  # held, not executed
+    assert db.accounts.require("a").status == "checkpoint"
 
 
 async def test_unexpected_exception_fails_with_traceback_and_executor_goes_on(
@@ -155,9 +142,9 @@ async def test_unexpected_exception_fails_with_traceback_and_executor_goes_on(
     store = ArtifactStore(settings.artifacts_dir)
     executor = Executor(db, settings, buggy, artifacts=store)
     await executor.start()
-    await _until(lambda: _row(settings, good, "status")[0] == "completed")
+    await _until(lambda: _row(db, good, "status")[0] == "completed")
     await executor.stop()
-    status, code, artifacts = _row(settings, bad, "status", "error_code", "artifacts")
+    status, code, artifacts = _row(db, bad, "status", "error_code", "artifacts")
     assert (status, code) == ("failed", "INTERNAL_ERROR")
     assert "traceback.txt" in artifacts
     assert "KeyError" in (settings.artifacts_dir / str(bad) / "traceback.txt").read_text()
@@ -184,8 +171,8 @@ async def test_stop_interrupts_side_effects_and_requeues_reads(
     await executor.start()
     await asyncio.wait_for(started.wait(), 5)
     await executor.stop(grace_s=0.05)
-    assert _row(settings, connect, "status", "error_code") == ("interrupted", "INTERRUPTED")
-    assert _row(settings, visit, "status")[0] == "pending"
+    assert _row(db, connect, "status", "error_code") == ("interrupted", "INTERRUPTED")
+    assert _row(db, visit, "status")[0] == "pending"
 
 
 async def test_an_accounts_change_in_another_process_reaches_the_worker(

@@ -14,7 +14,8 @@ import pytest
 
 from openoutreach_server.config import Settings
 from openoutreach_server.store import Store
-from tests.support.store import add_accounts, add_run, statuses
+from openoutreach_server.store.notifier import RUNS
+from tests.support.store import add_accounts, add_run, execute, statuses
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,6 +30,8 @@ def _start_worker(settings: Settings, log: Path, **env: str) -> subprocess.Popen
         "OO_SHUTDOWN_GRACE_S": "5",
         "OO_PACE": "fast",  # no pacing gap between an account's actions
         "OO_LOG_LEVEL": "WARNING",
+        # The conformance backend: the same PostgreSQL database, or the data dir's file.
+        **({"OO_DATABASE_URL": settings.database_url} if settings.database_url else {}),
         **env,
     }
     return subprocess.Popen(
@@ -54,6 +57,10 @@ def _events(log: Path) -> list[tuple[str, int, str, int, float]]:
     return out
 
 
+def _live_workers(db: Store) -> list[str]:
+    return [w.id for host in db.workers.hosts(time.time(), 60) for w in host.workers]
+
+
 @pytest.fixture
 def db(database: Store) -> Store:
     return database
@@ -63,13 +70,16 @@ def test_two_workers_never_share_a_run_or_an_account(
     settings: Settings, db: Store, tmp_path: Path
 ) -> None:
     handles = [f"acct{i}" for i in range(6)]
-    add_accounts(db, handles)
+    add_accounts(db, handles, status="paused")  # the work appears all at once, below
     ids = [add_run(db, handles[i % 6], now=time.time()) for i in range(240)]
     log = tmp_path / "events.log"
     workers = [_start_worker(settings, log, NOOP_DELAY_S="0.005") for _ in range(2)]
-    db_path = Path(settings.db_url.removeprefix("sqlite:///"))
+    # Both up before the work arrives, so that both get some of it.
+    _wait(lambda: len(_live_workers(db)) == 2)
+    execute(db, "UPDATE accounts SET status = 'active'")
+    db.notifier.notify(RUNS)
     try:
-        _wait(lambda: set(statuses(db_path).values()) == {"completed"})
+        _wait(lambda: set(statuses(db).values()) == {"completed"})
     finally:
         for proc in workers:
             proc.send_signal(signal.SIGTERM)
@@ -99,17 +109,16 @@ def test_sigkilled_worker_side_effect_interrupted_read_requeued(
     connect = add_run(db, "a", type_="connect", now=now)
     visit = add_run(db, "b", type_="visit", now=now)
     log = tmp_path / "events.log"
-    db_path = Path(settings.db_url.removeprefix("sqlite:///"))
     victim = _start_worker(settings, log, NOOP_DELAY_S="3600")
     try:
-        _wait(lambda: list(statuses(db_path).values()).count("running") == 2)
+        _wait(lambda: list(statuses(db).values()).count("running") == 2)
     finally:
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=10)
     survivor = _start_worker(settings, log, NOOP_DELAY_S="0.01")
     try:
-        _wait(lambda: statuses(db_path)[visit] == "completed")
-        _wait(lambda: statuses(db_path)[connect] == "interrupted")
+        _wait(lambda: statuses(db)[visit] == "completed")
+        _wait(lambda: statuses(db)[connect] == "interrupted")
     finally:
         survivor.send_signal(signal.SIGTERM)
         assert survivor.wait(timeout=30) == 0

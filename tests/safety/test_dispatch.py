@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -52,9 +52,9 @@ def _finish(
     )
 
 
-def _account(db: Store) -> sqlite3.Row:
+def _account(db: Store) -> Any:
     with db.db.read() as conn:
-        row: sqlite3.Row = conn.execute("SELECT * FROM accounts WHERE handle = 'a'").fetchone()
+        row = conn.execute("SELECT * FROM accounts WHERE handle = 'a'").fetchone()
         return row
 
 

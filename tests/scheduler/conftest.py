@@ -50,7 +50,7 @@ def fire_times(db: Store, schedule_id: int) -> list[float]:
         rows = conn.execute(
             "SELECT fire_time FROM runs WHERE schedule_id = ? ORDER BY id", (schedule_id,)
         ).fetchall()
-    return [r[0] for r in rows]
+    return [r["fire_time"] for r in rows]
 
 
 def schedule_row(db: Store, schedule_id: int) -> dict[str, Any]:

@@ -219,7 +219,8 @@ async def test_the_poller_sleeps_until_the_next_fire_then_fires_it(
         assert sched.ticks - ticks <= 4
         with db.db.read() as conn:
             lateness = [
-                r[0] for r in conn.execute("SELECT created_at - fire_time FROM runs").fetchall()
+                r["late"]
+                for r in conn.execute("SELECT created_at - fire_time AS late FROM runs").fetchall()
             ]
         assert all(0 <= late < 0.5 for late in lateness), lateness
     finally:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import sqlite3
-from pathlib import Path
 from typing import Any
 
 from linkedin.touchpoints.models import SIDE_EFFECTING
@@ -46,12 +44,22 @@ def add_run(
     return run.id
 
 
-def statuses(path: Path | str) -> dict[int, str]:
-    """run id -> status, read straight from the SQLite file."""
-    with sqlite3.connect(path) as conn:
-        return dict(conn.execute("SELECT id, status FROM runs").fetchall())
+def statuses(store: Store) -> dict[int, str]:
+    """run id -> status, read straight from the database."""
+    with store.db.read() as conn:
+        return {int(r["id"]): r["status"] for r in conn.execute("SELECT id, status FROM runs")}
 
 
-def db_path(store: Store) -> str:
-    """The SQLite file behind a store."""
-    return str(store.db.path)
+def run_row(store: Store, run_id: int, *columns: str) -> tuple[Any, ...]:
+    """Some columns of one run, read straight from the database."""
+    with store.db.read() as conn:
+        found = conn.execute(
+            f"SELECT {', '.join(columns)} FROM runs WHERE id = ?", (run_id,)
+        ).fetchone()
+    return tuple(found[column] for column in columns)
+
+
+def execute(store: Store, sql: str, params: tuple[Any, ...] = ()) -> None:
+    """Run one statement in its own transaction (to set up a state by hand)."""
+    with store.db.write() as conn:
+        conn.execute(sql, params)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import time
 
 from openoutreach_server.artifacts import ArtifactStore
 from openoutreach_server.config import Settings
 from openoutreach_server.store import Store
-from tests.support.store import add_accounts, add_run, db_path
+from tests.support.store import add_accounts, add_run
 
 
 def test_prune_deletes_old_artifacts_and_unlists_them(settings: Settings, database: Store) -> None:
@@ -18,7 +17,7 @@ def test_prune_deletes_old_artifacts_and_unlists_them(settings: Settings, databa
     add_accounts(db, ["a"])
     old, recent = add_run(db, "a"), add_run(db, "a")
     store = ArtifactStore(settings.artifacts_dir)
-    with sqlite3.connect(db_path(db)) as conn:
+    with db.db.write() as conn:
         for run_id in (old, recent):
             store.write(run_id, "page.html", b"<html></html>")
             conn.execute(
@@ -33,8 +32,8 @@ def test_prune_deletes_old_artifacts_and_unlists_them(settings: Settings, databa
 
     assert not (settings.artifacts_dir / str(old)).exists()
     assert (settings.artifacts_dir / str(recent) / "page.html").exists()
-    with sqlite3.connect(db_path(db)) as conn:
-        listed = dict(conn.execute("SELECT id, artifacts FROM runs").fetchall())
+    with db.db.read() as conn:
+        listed = {r["id"]: r["artifacts"] for r in conn.execute("SELECT id, artifacts FROM runs")}
     assert json.loads(listed[old]) == []
     assert json.loads(listed[recent]) == ["page.html"]
 

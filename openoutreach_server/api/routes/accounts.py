@@ -19,6 +19,7 @@ from openoutreach_server.schemas import (
     AccountCreate,
     AccountOut,
     AccountPatch,
+    HomeHostIn,
     LoginOut,
     UsageOut,
 )
@@ -92,6 +93,13 @@ def resume_account(ctx: Ctx, handle: Handle) -> AccountOut:
     """A paused account goes back to the status it had before the pause (active,
     needs_login, checkpoint, restricted); never to active by default."""
     return accounts.resume(ctx, handle)
+
+
+@router.put("/{handle}/home-host", response_model=AccountOut, summary="Pin to a worker host")
+def set_home_host(ctx: Ctx, handle: Handle, body: HomeHostIn) -> AccountOut:
+    """Run this account only on workers of `host` (its proxy egress and browser identity
+    stay put), or anywhere with `null`. Logged."""
+    return accounts.set_home_host(ctx, handle, body.host)
 
 
 @router.delete(

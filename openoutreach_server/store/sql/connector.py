@@ -51,6 +51,11 @@ class Connector(Protocol):
     for_update: str
     # A condition true when the run's JSON `tags` contains the one bound parameter.
     tag_match: str
+    # The run a claim takes: `id = ?` and still pending. Where claims run concurrently (other
+    # hosts) a run another claim is taking is skipped, not waited for (SKIP LOCKED).
+    claim_target: str
+    # Appended to the poller's query of due schedules, likewise.
+    due_lock: str
 
     def write(self) -> AbstractContextManager[Conn]:
         """A write transaction, committed on success, rolled back on error."""
@@ -58,6 +63,15 @@ class Connector(Protocol):
 
     def read(self) -> AbstractContextManager[Conn]:
         """A read-only transaction."""
+        ...
+
+    def conflict_guard(self, conn: Conn) -> AbstractContextManager[None]:
+        """Around a statement that may violate a unique index: afterwards the transaction
+        can go on (a savepoint where a violation would abort the whole transaction)."""
+        ...
+
+    def db_time(self) -> float | None:
+        """The database server's clock (UNIX seconds), or None when it is this host's."""
         ...
 
     def create_schema(self) -> None:

@@ -91,6 +91,7 @@ def account_record(row: Mapping[str, Any]) -> AccountRecord:
         gap_draw=row["gap_draw"],
         cooldowns=loads(row["cooldowns"], {}),
         consecutive_failures=row["consecutive_failures"] or 0,
+        home_host=row["home_host"],
     )
 
 

@@ -12,6 +12,7 @@ import hashlib
 import json
 import random
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from linkedin.touchpoints.errors import ErrorCode
@@ -105,7 +106,7 @@ def insert_values(
 
 _ACCOUNT_STATE_COLUMNS = (
     "a.handle, a.status, a.status_reason, a.created_at, a.timezone, a.working_hours,"
-    " a.quotas, a.cooldowns, a.last_action_at, a.gap_draw"
+    " a.quotas, a.cooldowns, a.last_action_at, a.gap_draw, a.home_host"
 )
 # Active accounts with nothing running and something due.
 _ACTIVE_ACCOUNTS = f"""
@@ -136,10 +137,27 @@ SELECT id, type, on_quota, priority, dry_run FROM runs INDEXED BY ix_runs_claim
 _CLAIM = """
 UPDATE runs SET status = 'running', worker_id = ?, lease_expires_at = ?, started_at = ?,
                 completed_at = NULL, attempt = attempt + 1
- WHERE id = ? AND status = 'pending'
+ WHERE {target}
 RETURNING id, handle, type, touchpoint, side_effecting, dry_run, attempt, max_attempts
 """
 _RELEASE_COLUMNS = "id, side_effecting, attempt, max_attempts"
+
+
+@dataclass(frozen=True)
+class ClaimScope:
+    """Which accounts a worker may claim runs of: those pinned to its host and, if
+    `unpinned`, those pinned to no host. No host: every account (one machine)."""
+
+    host: str | None = None
+    unpinned: bool = True
+
+    def condition(self) -> tuple[str, tuple[Any, ...]]:
+        """A condition on the claim's accounts (`a`), and its parameters."""
+        if self.host is None:
+            return "", ()
+        if self.unpinned:
+            return " AND (a.home_host = ? OR a.home_host IS NULL)", (self.host,)
+        return " AND a.home_host = ?", (self.host,)
 
 
 def _safety(row: Any) -> safety.AccountSafety:
@@ -161,6 +179,7 @@ def _account_state(row: Any, running: int | None) -> AccountState:
         status_reason=row["status_reason"],
         running_run=running,
         safety=_safety(row),
+        home_host=row["home_host"],
     )
 
 
@@ -296,9 +315,8 @@ class SqlRuns:
         try:
             with self.db.write() as conn:
                 row = conn.execute(_INSERT, insert_values(new, now)).fetchone()
-                claimed = conn.execute(
-                    _CLAIM, (worker_id, now + lease_s, now, row["id"])
-                ).fetchone()
+                sql = _CLAIM.format(target=self.db.claim_target)
+                claimed = conn.execute(sql, (worker_id, now + lease_s, now, row["id"])).fetchone()
         except self.db.integrity_errors as exc:
             raise AccountBusy(f"a run of {new.handle!r} is running") from exc
         return _claimed(claimed)
@@ -391,17 +409,21 @@ class SqlRuns:
         worker_id: str,
         lease_s: float,
         rules: safety.SafetySettings,
+        scope: ClaimScope | None,
     ) -> ClaimRound:
         round_ = ClaimRound()
         if limit <= 0:
             return round_
+        pinned, pin_params = (scope or ClaimScope()).condition()
         candidates: list[tuple[int, int]] = []
-        for row in conn.execute(_LOGIN_HEADS, (now,)).fetchall():
+        login_heads = conn.execute(_LOGIN_HEADS + pinned, (now, *pin_params))
+        for row in login_heads.fetchall():
             head = Queued(int(row["head"]), LOGIN_TYPE, row["head_priority"])
             plan = plan_account(_account_state(row, None), [head], lambda _: (), now, rules)
             if plan.pick is not None:
                 candidates.append((plan.pick.id, plan.pick.priority))
-        for row in conn.execute(_ACTIVE_ACCOUNTS, (now,)).fetchall():
+        active = conn.execute(_ACTIVE_ACCOUNTS + pinned, (now, *pin_params))
+        for row in active.fetchall():
             state = _account_state(row, None)
             plan = _plan(conn, state, _front(conn, state.handle, now), now, rules)
             for run_id, reason in plan.quota_failed.items():
@@ -420,7 +442,9 @@ class SqlRuns:
         self, conn: Conn, run_id: int, worker_id: str, lease_until: float, now: float
     ) -> Any:
         try:
-            return conn.execute(_CLAIM, (worker_id, lease_until, now, run_id)).fetchone()
+            with self.db.conflict_guard(conn):
+                sql = _CLAIM.format(target=self.db.claim_target)
+                return conn.execute(sql, (worker_id, lease_until, now, run_id)).fetchone()
         except self.db.integrity_errors:
             return None  # the account got busy: the partial unique index said no
 
@@ -440,15 +464,15 @@ class SqlRuns:
         worker_id: str,
         lease_s: float,
         rules: safety.SafetySettings | None = None,
+        scope: ClaimScope | None = None,
     ) -> list[Claimed]:
         """Atomically take up to `limit` runs, at most one per account, highest-oldest first,
-        among those the safety rules let start now."""
+        among those the safety rules let start now (and `scope` lets this worker take)."""
         if limit <= 0:
             return []
         with self.db.write() as conn:
-            return self._claim(
-                conn, now, limit, worker_id, lease_s, rules or safety.SafetySettings()
-            ).claimed
+            rules = rules or safety.SafetySettings()
+            return self._claim(conn, now, limit, worker_id, lease_s, rules, scope).claimed
 
     def _account_effects(
         self,
@@ -577,6 +601,7 @@ class SqlRuns:
         retry_base_s: float,
         rules: safety.SafetySettings | None = None,
         rng: random.Random | None = None,
+        scope: ClaimScope | None = None,
     ) -> tuple[list[str | None], ClaimRound]:
         """Record how runs ended and claim the next ones, in one transaction.
 
@@ -593,7 +618,7 @@ class SqlRuns:
                 self._finish(conn, o, worker_id, now, retry_base_s, rules, safety.gap_draw(rng))
                 for o in outcomes
             ]
-            return statuses, self._claim(conn, now, limit, worker_id, lease_s, rules)
+            return statuses, self._claim(conn, now, limit, worker_id, lease_s, rules, scope)
 
     def finish(
         self,

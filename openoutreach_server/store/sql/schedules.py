@@ -193,7 +193,7 @@ class SqlSchedules:
         """
         with self.db.write() as conn:
             now = clock.now()
-            rows = conn.execute(_DUE, (now, batch)).fetchall()
+            rows = conn.execute(_DUE + self.db.due_lock, (now, batch)).fetchall()
             if not rows:
                 return FireBatch()
             return self._fire_rows(conn, rows, now, grace_s, max_attempts)
