@@ -48,3 +48,14 @@ def execute(data_dir: Path, sql: str, *params: Any) -> None:
     """Change the server's SQLite file behind its back (state the API cannot produce)."""
     with sqlite3.connect(data_dir / "openoutreach.db") as conn:
         conn.execute(sql, params)
+
+
+@pytest.fixture
+def api_requests(api: httpx.Client) -> Iterator[tuple[Client, Requests]]:
+    """The sync client, with every request it sends recorded."""
+    sent = Requests()
+    with (
+        httpx.Client(event_hooks={"request": [sent]}) as http,
+        Client(str(api.base_url), API_KEY, http_client=http) as client,
+    ):
+        yield client, sent
