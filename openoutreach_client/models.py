@@ -18,6 +18,7 @@ RunStatus = Literal["pending", "running", "completed", "failed", "canceled", "in
 AccountStatus = Literal["active", "needs_login", "checkpoint", "paused", "restricted", "disabled"]
 OnQuota = Literal["wait", "fail"]
 UNFINISHED: frozenset[str] = frozenset({"pending", "running"})
+M = TypeVar("M", bound=BaseModel)
 
 
 class ErrorCode(StrEnum):
@@ -92,6 +93,12 @@ class Run(_Out):
     def done(self) -> bool:
         """Whether the run has ended (any status but pending and running)."""
         return self.status not in UNFINISHED
+
+    def result_as(self, model: type[M]) -> M:
+        """The result parsed as a touchpoint's result model, e.g. `ConnectResult`."""
+        if self.result is None:
+            raise ValueError(f"run {self.run_id} has no result (status {self.status})")
+        return model.model_validate(self.result)
 
     def raise_for_error(self) -> Run:
         """Raise `RunFailed` if the run failed, was canceled or interrupted; else return it."""
