@@ -29,7 +29,7 @@ class Call(Generic[T]):
     path: str
     parse: Callable[[httpx.Response], T]
     params: Mapping[str, Any] = field(default_factory=dict)
-    json: Any = None
+    json: Any = field(default=None, repr=False)  # may hold a password: never in a repr
     headers: Mapping[str, str] = field(default_factory=dict)
     # Seconds the server may hold the answer (long-poll): added to the read timeout.
     server_wait_s: float = 0.0

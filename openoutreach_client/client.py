@@ -3,13 +3,18 @@
 Everything but the transport is shared: requests are built and answers parsed by the
 `Call`s of `endpoints/`, methods are bound from them in `resources.py`, and `wait_for`
 drives the flow of a `Waiter`. Each client only sends and sleeps.
+
+Extending: a new resource (the server's coming event feed, webhooks, metrics) is a module
+of builders in `endpoints/`, a pair of resource classes in `resources.py` and one attribute
+on each client; an event-feed waiter is a `Waiter` passed as `waiter=`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from types import TracebackType
 from typing import Any, TypeVar
@@ -34,6 +39,11 @@ DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_WAIT_TIMEOUT_S = 300.0
 
 
+@functools.cache
+def _user_agent() -> str:
+    return f"openoutreach-client/{_version()}"
+
+
 def _version() -> str:
     try:
         return metadata.version("openoutreach-server")
@@ -46,19 +56,23 @@ class _Connection:
     """Where and as whom to send: the part of a request every call shares."""
 
     base_url: str
-    api_key: str
+    api_key: str = field(repr=False)
     timeout: httpx.Timeout
 
     def request(self, http: httpx.Client | httpx.AsyncClient, call: Call[Any]) -> httpx.Request:
         request = call.build(http, self.base_url, self.timeout)
         request.headers["X-API-Key"] = self.api_key
-        request.headers["User-Agent"] = f"openoutreach-client/{_version()}"
+        request.headers["User-Agent"] = _user_agent()
         return request
 
 
-def _connection(base_url: str, api_key: str, timeout: float | httpx.Timeout) -> _Connection:
+def _connection(
+    base_url: str, api_key: str, timeout: float | httpx.Timeout, http: object, transport: object
+) -> _Connection:
     if not api_key:
         raise ValueError("api_key is empty")
+    if http is not None and transport is not None:
+        raise ValueError("give http_client or transport, not both")
     return _Connection(base_url.rstrip("/"), api_key, httpx.Timeout(timeout))
 
 
@@ -80,7 +94,7 @@ class Client:
         transport: httpx.BaseTransport | None = None,
         waiter: Waiter | None = None,
     ) -> None:
-        self._conn = _connection(base_url, api_key, timeout)
+        self._conn = _connection(base_url, api_key, timeout, http_client, transport)
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(transport=transport)
         self.waiter: Waiter = waiter or LongPollWaiter()
@@ -152,7 +166,7 @@ class AsyncClient:
         transport: httpx.AsyncBaseTransport | None = None,
         waiter: Waiter | None = None,
     ) -> None:
-        self._conn = _connection(base_url, api_key, timeout)
+        self._conn = _connection(base_url, api_key, timeout, http_client, transport)
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(transport=transport)
         self.waiter: Waiter = waiter or LongPollWaiter()

@@ -19,6 +19,8 @@ from openoutreach_client.errors import WaitTimeout
 from openoutreach_client.models import Run
 
 T = TypeVar("T")
+# The longest long-poll the server accepts (GET /runs/{id}?wait= is at most 300).
+MAX_SERVER_WAIT_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class LongPollWaiter:
             if last_sent is not None and now - last_sent < self.min_interval_s:
                 yield Pause(min(self.min_interval_s - (now - last_sent), max(0.0, deadline - now)))
                 now = self.clock()
-            wait = round(min(self.poll_s, max(0.0, deadline - now)), 3)
+            wait = round(min(self.poll_s, MAX_SERVER_WAIT_S, max(0.0, deadline - now)), 3)
             last_sent = now
             current: Run = yield runs.get(run_id, wait=wait)
             if current.done:

@@ -137,3 +137,13 @@ def test_the_waiter_never_asks_twice_within_its_minimum_interval() -> None:
     assert all(p.seconds > 0 for p in pauses)
     assert calls[0].params["wait"] == 3.5
     assert stop.value.run.run_id == 7
+
+
+def test_no_secret_in_a_repr() -> None:
+    from openoutreach_client.endpoints import accounts
+
+    call = accounts.create("jane", username="jane@example.com", password="pw-secret-1")
+    assert call.json["password"] == "pw-secret-1"
+    assert "pw-secret-1" not in repr(call)
+    with Client("http://127.0.0.1:9", "key-secret-2") as oo:
+        assert "key-secret-2" not in repr(oo._conn) + repr(oo)
