@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     schedule_min_interval_s: float = Field(
         default=60.0, ge=0, description="Schedules may not fire more often than this."
     )
+    worker_host: str | None = Field(
+        default=None,
+        description="Name of the host this worker runs on; keep it stable (accounts may be pinned).",
+    )
 
     @field_validator("linkedin_base_url")
     @classmethod
