@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     )
     worker_host: str | None = Field(
         default=None,
-        description="Name of the host this worker runs on; keep it stable (accounts may be pinned).",
+        description="Name of this worker's host; keep it stable (accounts may be pinned to it).",
     )
 
     @field_validator("linkedin_base_url")
