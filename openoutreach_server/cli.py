@@ -134,3 +134,27 @@ def sim(
 
     typer.echo(f"LinkedIn simulator on http://{host}:{port} (set OO_LINKEDIN_BASE_URL to it)")
     serve_sim(host, port)
+
+
+accounts_app = typer.Typer(no_args_is_help=True, help="Accounts in bulk.")
+app.add_typer(accounts_app, name="accounts")
+
+
+@accounts_app.command("import")
+def accounts_import(
+    file: Annotated[
+        Path, typer.Argument(help="YAML with an `accounts:` list (assets/accounts.example.yaml).")
+    ],
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Write them, in one transaction (default: dry run).")
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Create or update accounts from a YAML file: a dry run that writes nothing unless --apply.
+
+    Exit codes: 0 done, 1 invalid entries (nothing written), 2 file unreadable.
+    """
+    from openoutreach_server.account_import import run
+
+    settings = _settings(data_dir=data_dir)
+    raise typer.Exit(run(settings, file, write=apply, echo=typer.echo))
