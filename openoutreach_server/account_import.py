@@ -30,6 +30,7 @@ from openoutreach_server.crypto import SecretBox
 from openoutreach_server.errors import Invalid
 from openoutreach_server.schemas import HANDLE_PATTERN, AccountCreate, AccountPatch
 from openoutreach_server.store.records import AccountExists, AccountRecord
+from openoutreach_server.store.sql.accounts import Plan as AccountPlan
 
 Action = Literal["create", "update", "unchanged", "error"]
 # Write-only fields and the sealed column each is stored in.
@@ -130,13 +131,12 @@ def read_file(path: Path, environ: Mapping[str, str] | None = None) -> list[Entr
 def _entry(index: int, raw: Any, env: Mapping[str, str]) -> Entry:
     if not isinstance(raw, dict):
         return Entry(index, None, {}, "must be a mapping of account fields")
-    handle = raw.get("handle")
-    handle = handle if isinstance(handle, str) else None
+    handle = raw.get("handle") if isinstance(raw.get("handle"), str) else None
     try:
         fields = {str(k): _expand(v, str(k), env) for k, v in raw.items()}
     except EntryError as exc:
         return Entry(index, handle, {}, str(exc))
-    return Entry(index, fields.get("handle") or handle, fields)
+    return Entry(index, fields["handle"] if handle is not None else None, fields)
 
 
 def _expand(value: Any, where: str, env: Mapping[str, str]) -> Any:
@@ -264,9 +264,7 @@ def plan(
 
 
 def apply(
-    store_import: Callable[
-        [Mapping[str, Callable[[AccountRecord | None], Mapping[str, Any]]]], Any
-    ],
+    store_import: Callable[[Mapping[str, AccountPlan]], Any],
     entries: Sequence[Entry],
     box: SecretBox,
     now: float,
@@ -276,7 +274,7 @@ def apply(
     since the dry run is seen; any invalid entry rolls everything back (EntryError)."""
     outcomes: dict[int, Outcome] = {}
 
-    def planner(entry: Entry) -> Callable[[AccountRecord | None], Mapping[str, Any]]:
+    def planner(entry: Entry) -> AccountPlan:
         def plan_one(current: AccountRecord | None) -> Mapping[str, Any]:
             try:
                 outcome, values = decide(entry, current, box, now)
@@ -290,7 +288,7 @@ def apply(
     by_handle = {entry.handle: planner(entry) for entry in entries if entry.handle}
     try:
         store_import(by_handle)
-    except AccountExists as exc:
+    except AccountExists as exc:  # made by someone else meanwhile: run the import again
         raise EntryError(str(exc)) from None
     return [outcomes[entry.index] for entry in entries]
 

@@ -219,6 +219,8 @@ def test_an_invalid_entry_makes_apply_write_nothing(
     ("entry", "message"),
     [
         ("  - {handle: Bad Handle}", "entry 1 (Bad Handle): handle: String should match"),
+        ("  - {handle: 123, li_at: a}", "entry 1: handle: Input should be a valid string"),
+        ("  - {li_at: a}", "entry 1: handle: Field required"),
         ("  - {handle: x, password: hunter2}", "entry 1 (x): password: a password needs a"),
         ("  - {handle: x, username: a@b.c, password: 12345}", "password: Input should be a"),
         ("  - {handle: x, timezone: Mars/Olympus}", "timezone: must be an IANA timezone"),

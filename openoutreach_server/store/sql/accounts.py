@@ -195,10 +195,13 @@ class SqlAccounts:
                 if current is None:
                     columns = ", ".join(values)
                     marks = ", ".join("?" * len(values))
-                    conn.execute(
-                        f"INSERT INTO accounts ({columns}) VALUES ({marks})",
-                        tuple(values.values()),
-                    )
+                    try:
+                        conn.execute(
+                            f"INSERT INTO accounts ({columns}) VALUES ({marks})",
+                            tuple(values.values()),
+                        )
+                    except self.db.integrity_errors as exc:  # inserted meanwhile elsewhere
+                        raise AccountExists(f"account {handle!r} already exists") from exc
                     done[handle] = "created"
                 elif values:
                     assignments = ", ".join(f"{key} = ?" for key in values)
