@@ -149,6 +149,11 @@ def has_session_cookie(state: dict[str, Any] | None) -> bool:
 def create(ctx: ServerContext, body: AccountCreate) -> AccountOut:
     """Register an account; it needs a login before its runs start."""
     now = ctx.clock.now()
+    return to_out(ctx.store.accounts.create(new_values(ctx.box, body, now)), now)
+
+
+def new_values(box: SecretBox, body: AccountCreate, now: float) -> dict[str, Any]:
+    """Every stored value of a new account (secrets sealed): `needs_login`, a fresh identity."""
     timezone = body.timezone or "UTC"
     values: dict[str, Any] = {
         "handle": body.handle,
@@ -163,8 +168,8 @@ def create(ctx: ServerContext, body: AccountCreate) -> AccountOut:
         "session_cookie": False,
         "consecutive_failures": 0,
     }
-    values.update(_fields(ctx.box, None, body))
-    return to_out(ctx.store.accounts.create(values), now)
+    values.update(_fields(box, None, body))
+    return values
 
 
 def get(ctx: ServerContext, handle: str) -> AccountOut:
@@ -184,19 +189,26 @@ def patch(ctx: ServerContext, handle: str, body: AccountPatch) -> AccountOut:
     now = ctx.clock.now()
 
     def change(current: AccountRecord) -> dict[str, Any]:
-        if body.password is not None and not (body.username or current.username):
-            raise Invalid("password", "a password needs a username (the LinkedIn login email)")
-        out = _fields(ctx.box, current, body)
-        if CREDENTIALS & body.model_fields_set:
-            reason = f"credentials changed: POST /accounts/{handle}/login"
-            out.update(_status_fields(current, "credentials_changed", reason))
-        out["updated_at"] = now
-        return out
+        return patch_values(ctx.box, current, body, now)
 
     updated = ctx.store.accounts.update(handle, change)
     if CREDENTIALS & body.model_fields_set:
         ctx.accounts_changed()  # warm contexts holding the old session are closed
     return to_out(updated, now)
+
+
+def patch_values(
+    box: SecretBox, current: AccountRecord, body: AccountPatch, now: float
+) -> dict[str, Any]:
+    """The stored values a patch changes (secrets sealed); new credentials need a new login."""
+    if body.password is not None and not (body.username or current.username):
+        raise Invalid("password", "a password needs a username (the LinkedIn login email)")
+    out = _fields(box, current, body)
+    if CREDENTIALS & body.model_fields_set:
+        reason = f"credentials changed: POST /accounts/{current.handle}/login"
+        out.update(_status_fields(current, "credentials_changed", reason))
+    out["updated_at"] = now
+    return out
 
 
 def _status_fields(

@@ -66,6 +66,24 @@ def worker(data_dir: DataDir = None) -> None:
     asyncio.run(run_worker(settings))
 
 
+@app.command()
+def migrate(data_dir: DataDir = None) -> None:
+    """Bring the database's schema to this build's revision (serve and worker also do it on
+    start; run it once before starting several processes of a new release)."""
+    from openoutreach_server.datadir import secure_data_dir
+    from openoutreach_server.store.migrate import migrate as run_migrations
+
+    settings = _settings(data_dir=data_dir)
+    configure_logging(settings)
+    if not settings.database_url:
+        secure_data_dir(settings.data_dir)
+    before, after = run_migrations(settings.db_url)
+    if before == after:
+        typer.echo(f"schema at revision {after}: nothing to do")
+    else:
+        typer.echo(f"schema migrated from {before or 'empty'} to revision {after}")
+
+
 @app.command("api-key")
 def api_key(
     data_dir: DataDir = None,
@@ -134,3 +152,27 @@ def sim(
 
     typer.echo(f"LinkedIn simulator on http://{host}:{port} (set OO_LINKEDIN_BASE_URL to it)")
     serve_sim(host, port)
+
+
+accounts_app = typer.Typer(no_args_is_help=True, help="Accounts in bulk.")
+app.add_typer(accounts_app, name="accounts")
+
+
+@accounts_app.command("import")
+def accounts_import(
+    file: Annotated[
+        Path, typer.Argument(help="YAML with an `accounts:` list (assets/accounts.example.yaml).")
+    ],
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Write them, in one transaction (default: dry run).")
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Create or update accounts from a YAML file: a dry run that writes nothing unless --apply.
+
+    Exit codes: 0 done, 1 invalid entries (nothing written), 2 file unreadable.
+    """
+    from openoutreach_server.account_import import run
+
+    settings = _settings(data_dir=data_dir)
+    raise typer.Exit(run(settings, file, write=apply, echo=typer.echo))

@@ -30,7 +30,7 @@ class Settings(BaseSettings):
         default_factory=socket.gethostname,
         min_length=1,
         max_length=255,
-        description="This worker's host name; accounts pinned to it run here.",
+        description="Name of this worker's host; keep it stable (accounts may be pinned to it).",
     )
     claim_unpinned: bool = Field(
         default=True, description="This host also runs accounts pinned to no host."

@@ -8,7 +8,7 @@ concurrent run outcome or API call never interleaves with them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from linkedin.touchpoints.errors import ErrorCode
 from openoutreach_server.errors import NotFound
@@ -22,6 +22,9 @@ from openoutreach_server.store.sql.connector import Connector
 from openoutreach_server.store.sql.rows import account_record, account_values
 
 Change = Callable[[AccountRecord], Mapping[str, Any]]
+# An import's plan for one handle: the values to insert (given None) or the changes to apply.
+Plan = Callable[[AccountRecord | None], Mapping[str, Any]]
+ImportAction = Literal["created", "updated", "unchanged"]
 
 _SEALED = ("password_enc", "li_at_enc", "storage_state_enc", "proxy_enc", "pin_enc")
 
@@ -173,3 +176,40 @@ class SqlAccounts:
         if row is None:
             return None
         return next(bytes(row[column]) for column in _SEALED if row[column] is not None)
+
+    def import_accounts(self, plans: Mapping[str, Plan]) -> dict[str, ImportAction]:
+        """Create or update several accounts in ONE transaction: all of them, or none.
+
+        For each handle, `plans[handle](current)` gets the locked account (None when there
+        is none) and returns the values to insert, or the changes to apply (empty when
+        unchanged). Whatever a plan raises rolls the whole import back.
+        """
+        done: dict[str, ImportAction] = {}
+        with self.db.write() as conn:
+            for handle, plan in plans.items():
+                row = conn.execute(
+                    f"SELECT * FROM accounts WHERE handle = ?{self.db.for_update}", (handle,)
+                ).fetchone()
+                current = None if row is None else account_record(row)
+                values = account_values(plan(current))
+                if current is None:
+                    columns = ", ".join(values)
+                    marks = ", ".join("?" * len(values))
+                    try:
+                        conn.execute(
+                            f"INSERT INTO accounts ({columns}) VALUES ({marks})",
+                            tuple(values.values()),
+                        )
+                    except self.db.integrity_errors as exc:  # inserted meanwhile elsewhere
+                        raise AccountExists(f"account {handle!r} already exists") from exc
+                    done[handle] = "created"
+                elif values:
+                    assignments = ", ".join(f"{key} = ?" for key in values)
+                    conn.execute(
+                        f"UPDATE accounts SET {assignments} WHERE handle = ?",
+                        (*values.values(), handle),
+                    )
+                    done[handle] = "updated"
+                else:
+                    done[handle] = "unchanged"
+        return done
