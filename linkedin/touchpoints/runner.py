@@ -16,6 +16,7 @@ from linkedin.touchpoints.connect import connect
 from linkedin.touchpoints.connection_status import connection_status
 from linkedin.touchpoints.enrich import enrich
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
+from linkedin.touchpoints.inbox import inbox
 from linkedin.touchpoints.inmail import inmail
 from linkedin.touchpoints.message import message
 from linkedin.touchpoints.models import AnyTouchpoint, check_linkedin_url
@@ -53,6 +54,7 @@ HANDLERS: dict[str, Handler] = {
     "inmail": inmail,
     # Read-only checks behind invitation and reply detection.
     "sent_invitations": lambda page, tp, ctx: sent_invitations(page, tp, ctx.base_url, ctx.pace),
+    "inbox": inbox,
 }
 
 

@@ -29,6 +29,7 @@ from linkedin.browser.navigation import goto, raise_if_blocked, wait_unless_bloc
 from linkedin.browser.pace import Pace
 from linkedin.browser.responses import ResponseWatch
 from linkedin.browser.settle import NetworkActivity, marker_or_settled
+from linkedin.touchpoints.cards import FIRST_IN_JS, PICK_CARDS_JS, TEXT_JS
 from linkedin.touchpoints.connect import wait_any
 from linkedin.touchpoints.editor import click, normalise
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
@@ -54,28 +55,14 @@ _SENT_LINE = re.compile(r"\bsent\b[^\n]*", re.IGNORECASE)
 _WITHDRAW_NAME = re.compile(r"sent to (.+)$", re.IGNORECASE)
 _COUNT = re.compile(r"\((\d[\d,.\s]*)\)\s*$")
 
-# The innermost matches of the first variant that matches anything (JS function source).
-_PICK_JS = """(variants) => {
-  for (const css of variants) {
-    let all;
-    try { all = Array.from(document.querySelectorAll(css)); } catch (e) { continue; }
-    const cards = all.filter((el) => !all.some((o) => o !== el && el.contains(o)));
-    if (cards.length) return cards;
-  }
-  return [];
-}"""
 _KEY_JS = """(el) => {
   const link = el.querySelector('a[href*="/in/"]');
   return link ? link.getAttribute('href') : el.innerText.slice(0, 120);
 }"""
 _READ_JS = f"""([variants, cfg]) => {{
-  const pick = {_PICK_JS};
-  const first = (el, list) => {{
-    for (const css of list) {{ const found = el.querySelector(css); if (found) return found; }}
-    return null;
-  }};
-  const text = (node) => node ? (node.innerText || node.textContent || '').trim() : '';
-  return pick(variants).map((el) => {{
+  const first = {FIRST_IN_JS};
+  const text = {TEXT_JS};
+  return ({PICK_CARDS_JS})(variants).map((el) => {{
     const link = first(el, cfg.link);
     const withdraw = first(el, cfg.withdraw);
     return {{
@@ -87,10 +74,10 @@ _READ_JS = f"""([variants, cfg]) => {{
     }};
   }});
 }}"""
-_KEYS_JS = f"""(variants) => ({_PICK_JS})(variants).map({_KEY_JS})"""
+_KEYS_JS = f"""(variants) => ({PICK_CARDS_JS})(variants).map({_KEY_JS})"""
 # True once the cards differ from `before` (another page, or a batch appended).
 _CHANGED_JS = f"""([variants, before]) => {{
-  const keys = ({_PICK_JS})(variants).map({_KEY_JS});
+  const keys = ({PICK_CARDS_JS})(variants).map({_KEY_JS});
   return keys.length > 0 && keys.join('\\n') !== before.join('\\n');
 }}"""
 _SCROLL_LEFT_JS = """() => {
