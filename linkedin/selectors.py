@@ -485,3 +485,169 @@ COMMENT_BODY_CSS = (
     ".comments-comment-entity .update-components-text, "
     ".comments-comment-item-content-body"
 )
+
+# --- detection: the sent-invitations list and the inbox (sent_invitations.py, inbox.py) ----
+# Plain CSS in these tuples (read in page JavaScript, where Playwright's own pseudo-classes
+# do not exist); the first variant that matches anything is used, so variants never mix.
+
+# One pending invitation on /mynetwork/invitation-manager/sent/ (the innermost match).
+SENT_CARD_CSS = (
+    'main li:has(button[aria-label^="Withdraw invitation"])',
+    "main li.invitation-card",
+    'main [data-view-name*="invitation"]:has(button[aria-label^="Withdraw"])',
+    'main ul li:has(a[href*="/in/"]):has(button)',
+)
+# Inside a card: the invitee's profile link, name, and "Sent 3 days ago".
+SENT_CARD_LINK_CSS = ('a[href*="/in/"]',)
+SENT_CARD_NAME_CSS = (
+    ".invitation-card__title",
+    ".invitation-card__tvm-title",
+    'a[href*="/in/"] strong',
+    'a[href*="/in/"] span[aria-hidden="true"]',
+)
+SENT_CARD_TIME_CSS = ("time", ".time-badge", '[class*="time-badge"]', '[class*="__time"]')
+SENT_CARD_WITHDRAW_CSS = ('button[aria-label^="Withdraw invitation"]',)
+# The list itself (an empty one is an answer once the page settled).
+SENT_LIST = Selector(
+    "sent invitations list",
+    (
+        "main ul.mn-invitation-list",
+        'main [data-view-name*="invitation"] ul',
+        'main ul[role="list"]',
+        "main .mn-invitation-manager ul.artdeco-list",
+    ),
+)
+# The count the page shows for the list ("People (25)"): headings and tabs of main.
+SENT_COUNT = Selector(
+    "sent invitations count",
+    (
+        'main [role="tab"][aria-selected="true"]',
+        "main .mn-invitation-manager h2",
+        "main h2",
+        "main h1",
+    ),
+)
+# More invitations: numbered pages (Next), a "Show more" button; else the list may load
+# more when its end is scrolled into view.
+SENT_PAGINATION = Selector(
+    "sent invitations pagination",
+    (
+        "main .artdeco-pagination",
+        'main nav[aria-label*="agination"]',
+        "main [data-test-pagination]",
+    ),
+)
+SENT_NEXT = Selector(
+    "sent invitations Next page",
+    (
+        "main button.artdeco-pagination__button--next",
+        'main .artdeco-pagination button[aria-label="Next"]',
+        'main a[rel="next"]',
+        'main button[aria-label="Next"]',
+    ),
+)
+SENT_SHOW_MORE = Selector(
+    "sent invitations Show more",
+    (
+        "main button.scaffold-finite-scroll__load-button",
+        'main button[class*="load-more"]',
+        'main button:has-text("Show more")',
+        'main button:has-text("Load more")',
+    ),
+)
+
+# The inbox at /messaging/: the conversation list and its cards.
+INBOX_LIST = Selector(
+    "conversation list",
+    (
+        ".msg-conversations-container__conversations-list",
+        'ul[aria-label*="onversation"]',
+        '[aria-label="Conversation list"] ul',
+        ".msg-conversations-container ul",
+    ),
+)
+# The element that holds the list or its empty state (what "settled" looks at).
+INBOX_CONTAINER_CSS = (
+    ".msg-conversations-container",
+    '[aria-label="Conversation list"]',
+    "main",
+)
+INBOX_EMPTY = Selector(
+    "no conversations",
+    (
+        ".msg-conversations-container__empty",
+        ".msg-conversations-container .artdeco-empty-state",
+        ':text-matches("no messages yet|no conversations", "i")',
+    ),
+)
+CONVERSATION_CSS = (
+    "li.msg-conversation-listitem",
+    '.msg-conversations-container__conversations-list > li:has(a[href*="/messaging/thread/"])',
+    'li:has(a[href*="/messaging/thread/"])',
+)
+CONVERSATION_LINK_CSS = ('a[href*="/messaging/thread/"]',)
+CONVERSATION_NAME_CSS = (
+    ".msg-conversation-listitem__participant-names",
+    ".msg-conversation-card__participant-names",
+    "h3",
+)
+CONVERSATION_SNIPPET_CSS = (
+    ".msg-conversation-card__message-snippet",
+    '[class*="message-snippet-body"]',
+    '[class*="message-snippet"]:not([class*="container"])',
+)
+# Who wrote the last message, by structure: a sender label or the sender's picture (alt).
+CONVERSATION_SENDER_CSS = (
+    ".msg-conversation-card__message-snippet-sender",
+    "img.msg-conversation-card__sender-image[alt]",
+    '[class*="message-snippet"] img[alt]',
+)
+CONVERSATION_TIME_CSS = (
+    "time.msg-conversation-listitem__time-stamp",
+    ".msg-conversation-card__time-stamp",
+    "time",
+)
+# An unread conversation: its container's --unread modifier or an unread-count badge.
+CONVERSATION_UNREAD_CSS = (
+    '[class*="convo-item-container--unread"]',
+    ".msg-conversation-card__unread-count",
+    ".notification-badge--show",
+)
+CONVERSATION_PROFILE_CSS = ('a[href*="/in/"]',)
+
+# The signed-in member in the global nav: picture (alt = their name) and profile link.
+NAV_ME_PHOTO_CSS = ("img.global-nav__me-photo[alt]", ".global-nav__me img[alt]")
+NAV_ME_LINK_CSS = ('a.global-nav__me[href*="/in/"]', '.global-nav__me a[href*="/in/"]')
+
+# One conversation: its messages, who wrote each, and the member's profile link.
+THREAD_EVENT_CSS = (
+    "li.msg-s-message-list__event",
+    ".msg-s-message-list-content > li",
+    ".msg-s-message-list > li",
+)
+THREAD_EVENT_OTHER_CSS = (".msg-s-event-listitem--other",)
+THREAD_EVENT_SELF_CSS = (".msg-s-event-listitem--me", ".msg-s-event-listitem--self")
+THREAD_EVENT_NAME_CSS = (".msg-s-message-group__name", ".msg-s-message-group__profile-link")
+THREAD_EVENT_LINK_CSS = ('a.msg-s-message-group__profile-link[href*="/in/"]', 'a[href*="/in/"]')
+THREAD_EVENT_PHOTO_CSS = ("img.msg-s-event-listitem__profile-picture[alt]", "img[alt]")
+THREAD_EVENT_TIME_CSS = ("time.msg-s-message-group__timestamp", "time")
+THREAD_EVENT_BODY_CSS = (
+    ".msg-s-event-listitem__body",
+    '[class*="msg-s-event-listitem__body"]',
+)
+THREAD_PROFILE_LINK = Selector(
+    "conversation member's profile link",
+    (
+        "main a.msg-thread__link-to-profile",
+        'main .msg-thread__topcard a[href*="/in/"]',
+        'main .msg-entity-lockup a[href*="/in/"]',
+    ),
+)
+THREAD_MESSAGES = Selector(
+    "conversation messages",
+    (
+        "main .msg-s-message-list-content",
+        "main .msg-s-message-list",
+        '.msg-thread [role="list"]',
+    ),
+)

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from linkedin_sim import messaging, network, pages, posts, voyager
 from linkedin_sim.state import (
@@ -19,10 +19,12 @@ from linkedin_sim.state import (
     ClickBlocker,
     Fault,
     FaultAction,
+    InboxSender,
     InviteFlow,
     Placement,
     Relationship,
     SentPage,
+    SentPaging,
     SimState,
 )
 
@@ -47,6 +49,10 @@ class AccountIn(BaseModel):
     restricted: bool | None = None
     sent_page: SentPage | None = None
     sent_page_late_ms: int | None = None
+    sent_paging: SentPaging | None = None
+    sent_page_size: int | None = Field(default=None, ge=1, le=100)
+    inbox_sender: InboxSender | None = None
+    inbox_page_size: int | None = Field(default=None, ge=1, le=100)
 
 
 class ProfileIn(BaseModel):
@@ -166,7 +172,7 @@ def create_app(state: SimState | None = None) -> FastAPI:
     @app.middleware("http")
     async def faults_and_cookies(request: Request, call_next: Any) -> Response:
         path = request.url.path
-        fault = None if path.startswith("/__sim/") else sim.take_fault(path)
+        fault = None if path.startswith("/__sim/") else sim.take_fault(path, request.url.query)
         if fault is not None:
             if fault.delay_ms:
                 await asyncio.sleep(fault.delay_ms / 1000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from html import escape
 from importlib import resources
 from typing import Any, Literal
@@ -10,7 +11,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from linkedin_sim.pages import blocker_script, json_script, layout
+from linkedin_sim.pages import PIXEL, blocker_script, json_script, layout
 from linkedin_sim.posts import EDITOR_JS, _guard, _sim
 from linkedin_sim.social import Thread
 from linkedin_sim.state import Account, Profile, SimState
@@ -19,6 +20,7 @@ from linkedin_sim.voyager import csrf_ok
 router = APIRouter()
 
 MESSAGING_JS = (resources.files("linkedin_sim") / "static" / "messaging.js").read_text("utf-8")
+INBOX_JS = (resources.files("linkedin_sim") / "static" / "inbox.js").read_text("utf-8")
 Mode = Literal["message", "inmail", "upsell", "history"]
 
 _STYLE = """
@@ -45,43 +47,129 @@ def _profile_for(sim: SimState, request: Request) -> Profile | None:
     return found
 
 
-def _events_html(thread: Thread | None, account: Account, name: str) -> str:
+def _clock(at: str | None, now: datetime | None = None) -> str:
+    """LinkedIn's short time of a message: "3:45 PM" today, "Mon" this week, else "Nov 12"."""
+    if not at:
+        return ""
+    when = datetime.fromisoformat(at)
+    now = now or datetime.now(UTC)
+    if when.date() == now.date():
+        return when.strftime("%I:%M %p").lstrip("0")
+    if now - when < timedelta(days=7):
+        return when.strftime("%a")
+    return f"{when.strftime('%b')} {when.day}"
+
+
+def _events_html(thread: Thread | None, account: Account, profile: Profile, sender: str) -> str:
+    """The conversation's messages. `prefix` (classic): every message carries its sender's
+    name and a --me / --other class. `avatar`: LinkedIn's grouped layout, no such classes;
+    only the first message of a run by one sender shows who (picture, name, profile link)."""
     if thread is None:
         return ""
     items = []
+    previous = None
     for event in thread.events:
         mine = event["from"] == "me"
-        who = escape(account.display_name if mine else name)
-        items.append(
-            '<li class="msg-s-message-list__event"><div class="msg-s-event-listitem'
-            f'{" msg-s-event-listitem--me" if mine else " msg-s-event-listitem--other"}">'
-            f'<span class="msg-s-message-group__name">{who}</span>'
-            '<div class="msg-s-event-listitem__message-bubble">'
-            f'<p class="msg-s-event-listitem__body">{escape(event["text"])}</p></div></div></li>'
-        )
+        name = account.display_name if mine else profile.name
+        body = f'<p class="msg-s-event-listitem__body">{escape(event["text"])}</p>'
+        if sender == "avatar":
+            meta = ""
+            if event["from"] != previous:
+                link = f"/in/{escape(account.public_id if mine else profile.public_id)}/"
+                meta = (
+                    '<div class="msg-s-message-group__meta">'
+                    f'<a class="msg-s-message-group__profile-link" href="{link}">'
+                    f'<img class="msg-s-event-listitem__profile-picture" alt="{escape(name)}"'
+                    f' src="{PIXEL}" width="32" height="32"></a>'
+                    f'<span class="msg-s-message-group__name">{escape(name)}</span>'
+                    f'<time class="msg-s-message-group__timestamp">{_clock(event.get("at"))}'
+                    "</time></div>"
+                )
+            items.append(
+                f'<li class="msg-s-message-list__event"><div class="msg-s-event-listitem">'
+                f'{meta}<div class="msg-s-event-listitem__message-bubble">{body}</div></div></li>'
+            )
+        else:
+            items.append(
+                '<li class="msg-s-message-list__event"><div class="msg-s-event-listitem'
+                f'{" msg-s-event-listitem--me" if mine else " msg-s-event-listitem--other"}">'
+                f'<span class="msg-s-message-group__name">{escape(name)}</span>'
+                f'<div class="msg-s-event-listitem__message-bubble">{body}</div></div></li>'
+            )
+        previous = event["from"]
     return "".join(items)
 
 
-def _conversations(sim: SimState, account: Account, active: str | None) -> str:
-    cards = []
-    for thread in sim.social.threads_of(account.username):
-        other = sim.profile(thread.public_id)
-        last = thread.events[-1] if thread.events else {"from": "them", "text": ""}
-        prefix = "You: " if last["from"] == "me" else ""
-        css = " msg-conversation-listitem--active" if thread.public_id == active else ""
-        cards.append(
-            f'<li class="msg-conversation-listitem{css}">'
-            '<a class="msg-conversation-listitem__link" '
-            f'href="/messaging/thread/{thread.thread_id}/">'
-            f'<h3 class="msg-conversation-listitem__participant-names">'
-            f"{escape(other.name if other else thread.public_id)}</h3>"
-            f'<p class="msg-conversation-card__message-snippet">{escape(prefix + last["text"])}</p>'
-            "</a></li>"
+def conversation_card(sim: SimState, account: Account, thread: Thread, active: bool) -> str:
+    """One conversation in the list: the member, the last message (who wrote it, shown as
+    the account's `inbox_sender` variant says), its time, and an unread badge."""
+    other = sim.profile(thread.public_id)
+    name = other.name if other else thread.public_id
+    last = thread.events[-1] if thread.events else {"from": "them", "text": ""}
+    mine = last["from"] == "me"
+    variant = account.inbox_sender
+    text = escape(last["text"])
+    if variant == "avatar":
+        sender = escape(account.display_name if mine else name)
+        snippet = (
+            f'<img class="msg-conversation-card__sender-image" alt="{sender}" src="{PIXEL}"'
+            ' width="16" height="16">'
+            f'<p class="msg-conversation-card__message-snippet">{text}</p>'
         )
+        profile_link = (
+            f'<a class="msg-conversation-card__profile-link" href="/in/{escape(thread.public_id)}/"'
+            f' aria-label="View {escape(name)}’s profile">'
+            f'<img class="presence-entity__image" alt="{escape(name)}" src="{PIXEL}"'
+            ' width="48" height="48"></a>'
+        )
+    else:
+        snippet = (
+            f'<p class="msg-conversation-card__message-snippet">{"You: " if mine else ""}{text}</p>'
+        )
+        profile_link = ""
+    unread = (
+        '<span class="notification-badge notification-badge--show '
+        f'msg-conversation-card__unread-count"><span aria-hidden="true">{thread.unread}</span>'
+        f'<span class="visually-hidden">{thread.unread} new message'
+        f"{'' if thread.unread == 1 else 's'}</span></span>"
+        if thread.unread
+        else ""
+    )
+    unread_css = " msg-conversation-card__convo-item-container--unread" if thread.unread else ""
+    css = " msg-conversation-listitem--active" if active else ""
+    return (
+        f'<li class="msg-conversation-listitem{css}" data-sim-thread="{escape(thread.thread_id)}">'
+        f'<div class="msg-conversation-card{unread_css}">{profile_link}'
+        '<a class="msg-conversation-listitem__link" '
+        f'href="/messaging/thread/{escape(thread.thread_id)}/">'
+        f'<h3 class="msg-conversation-listitem__participant-names">{escape(name)}</h3>'
+        f'<time class="msg-conversation-listitem__time-stamp">{_clock(last.get("at"))}</time>'
+        f'<div class="msg-conversation-card__message-snippet-container">{snippet}</div>'
+        f"{unread}</a></div></li>"
+    )
+
+
+def _conversations(
+    sim: SimState, account: Account, active: str | None, *, limit: int | None = None
+) -> str:
+    threads = sim.social.threads_of(account.username)
+    shown = threads if limit is None else threads[:limit]
+    cards = [conversation_card(sim, account, t, t.public_id == active) for t in shown]
+    sentinel = (
+        '<li class="msg-conversations-container__sentinel" data-sim-inbox-sentinel></li>'
+        if len(shown) < len(threads)
+        else ""
+    )
+    empty = (
+        '<div class="msg-conversations-container__empty artdeco-empty-state">'
+        "<h2>No messages yet</h2><p>Reach out and start a conversation.</p></div>"
+        if not threads
+        else ""
+    )
     return (
         '<aside class="msg-conversations-container" aria-label="Conversation list">'
-        '<ul class="msg-conversations-container__conversations-list">'
-        f"{''.join(cards)}</ul></aside>"
+        '<ul class="msg-conversations-container__conversations-list" role="list">'
+        f"{''.join(cards)}{sentinel}</ul>{empty}</aside>"
     )
 
 
@@ -174,7 +262,7 @@ def messaging_page(
    </header>
    {subject_line}{notice}
    <ul class="msg-s-message-list-content" role="list">
-    {_events_html(thread, account, profile.name)}</ul>
+    {_events_html(thread, account, profile, account.inbox_sender)}</ul>
    {form}
   </section>
  </main>
@@ -255,7 +343,66 @@ async def thread_route(request: Request, thread_id: str) -> Response:
         return Response(status_code=302, headers={"location": "/404/"})
     connected = sim.relationship(account.username, profile.public_id) == "connected"
     mode: Mode = "message" if connected and not thread.inmail else "history"
+    # Opening a conversation reads it (LinkedIn also tells the member it was seen).
+    sim.social.mark_read(thread.thread_id)
     return HTMLResponse(messaging_page(account, sim, profile, mode, thread))
+
+
+_INBOX_STYLE = """
+.msg-conversations-container__conversations-list{max-height:560px;overflow-y:auto;margin:0;
+  padding:0}
+.msg-conversation-listitem{min-height:72px}
+.msg-conversations-container__sentinel{height:1px;list-style:none}
+.msg-conversation-card__sender-image{float:left;margin-right:4px}
+"""
+
+
+def inbox_page(account: Account, sim: SimState) -> str:
+    """/messaging/: the conversation list (newest first; more load as it is scrolled) next
+    to an empty detail pane."""
+    size = account.inbox_page_size
+    body = f"""<style>{_STYLE}{_INBOX_STYLE}</style>
+<div class="msg scaffold-layout">
+ {_conversations(sim, account, None, limit=size)}
+ <main class="scaffold-layout__main msg__detail" id="main" aria-label="Messaging">
+  <section class="msg-thread msg-thread--empty"><h2>Select a conversation</h2>
+   <p>Choose a conversation from the list, or start a new message.</p></section>
+ </main>
+</div>"""
+    return layout(
+        "Messaging | LinkedIn", body, account=account, script=f"<script>{INBOX_JS}</script>"
+    )
+
+
+@router.get("/messaging/")
+async def inbox_route(request: Request) -> Response:
+    """The signed-in account's inbox."""
+    account = _guard(request)
+    if isinstance(account, Response):
+        return account
+    return HTMLResponse(inbox_page(account, _sim(request)))
+
+
+@router.get("/messaging")
+async def inbox_no_slash() -> Response:
+    """LinkedIn redirects the slash-less form."""
+    return Response(status_code=301, headers={"location": "/messaging/"})
+
+
+@router.get("/voyager/api/voyagerMessagingDashMessengerConversations")
+async def conversations_route(request: Request) -> Response:
+    """`?start=N`: the next `inbox_page_size` conversation cards, `{html, more}`."""
+    sim = _sim(request)
+    account = sim.account_by_li_at(request.cookies.get("li_at"))
+    if account is None:
+        return JSONResponse({"status": 401}, status_code=401)
+    raw = request.query_params.get("start", "0")
+    start = int(raw) if raw.isdigit() else 0
+    size = account.inbox_page_size
+    threads = sim.social.threads_of(account.username)
+    batch = threads[start : start + size]
+    html = "".join(conversation_card(sim, account, t, False) for t in batch)
+    return JSONResponse({"html": html, "more": start + len(batch) < len(threads)})
 
 
 @router.post("/voyager/api/voyagerMessagingDashMessengerMessages")
@@ -326,3 +473,25 @@ async def sim_settings(request: Request, body: SettingsIn) -> dict[str, Any]:
     fields = body.model_dump(exclude_none=True, exclude={"account"})
     settings = _sim(request).social.update_settings(body.account, **fields)
     return {"account": body.account} | settings.__dict__
+
+
+class ReplyIn(BaseModel):
+    """Body of POST /__sim/messages/reply."""
+
+    model_config = ConfigDict(extra="forbid")
+    account: str
+    from_public_id: str
+    text: str
+
+
+@router.post("/__sim/messages/reply")
+async def sim_reply(request: Request, body: ReplyIn) -> Response:
+    """The member `from_public_id` writes to the account: an unread message from them, the
+    conversation (created if needed) on top of the inbox."""
+    sim = _sim(request)
+    if sim.profile(body.from_public_id) is None:
+        return JSONResponse({"detail": "unknown profile"}, status_code=404)
+    thread = sim.social.reply(body.account, body.from_public_id, body.text)
+    return JSONResponse(
+        {"thread_id": thread.thread_id, "thread_path": f"/messaging/thread/{thread.thread_id}/"}
+    )

@@ -39,6 +39,10 @@ textarea{width:100%;min-height:120px}
 """
 
 
+# A transparent 1x1 GIF: member pictures (only their alt text matters).
+PIXEL = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+
+
 def json_script(element_id: str, data: dict[str, Any]) -> str:
     """Page data for the page's JavaScript ("<" escaped so nothing can close the block)."""
     payload = json.dumps(data).replace("<", "\\u003c")
@@ -54,7 +58,9 @@ def layout(title: str, body: str, *, account: Account | None = None, script: str
             '<a href="/feed/" class="global-nav__primary-link">Home</a>'
             '<a href="/mynetwork/" class="global-nav__primary-link">My Network</a>'
             '<a href="/messaging/" class="global-nav__primary-link">Messaging</a>'
-            f'<a href="/in/{escape(account.public_id)}/" class="global-nav__me">Me</a>'
+            f'<a href="/in/{escape(account.public_id)}/" class="global-nav__me">'
+            f'<img class="global-nav__me-photo" alt="{escape(account.display_name)}"'
+            f' src="{PIXEL}" width="24" height="24">Me</a>'
             "</nav></header>"
         )
     return (
@@ -397,4 +403,5 @@ def blocker_script(profile: Profile | None, anchor: str) -> str:
 PROFILE_JS = (resources.files("linkedin_sim") / "static" / "profile.js").read_text("utf-8")
 # Withdraw dialogs and the sent-invitations page (see network.py).
 NETWORK_JS = (resources.files("linkedin_sim") / "static" / "network.js").read_text("utf-8")
+SENT_JS = (resources.files("linkedin_sim") / "static" / "sent.js").read_text("utf-8")
 BLOCKERS_JS = (resources.files("linkedin_sim") / "static" / "blockers.js").read_text("utf-8")

@@ -95,6 +95,8 @@ class Thread:
     inmail: bool = False
     subject: str | None = None
     events: list[dict[str, str]] = field(default_factory=list)
+    # Messages from the member since the account last opened the conversation.
+    unread: int = 0
 
 
 class SocialState:
@@ -228,18 +230,35 @@ class SocialState:
             self.threads[thread.thread_id] = thread
         return thread
 
-    def add_incoming(self, account: str, public_id: str, text: str) -> Thread:
-        """A message from the member to the account (seed history)."""
+    def add_incoming(
+        self, account: str, public_id: str, text: str, *, unread: bool = False
+    ) -> Thread:
+        """A message from the member to the account (seed history; `unread` for a reply
+        the account has not seen yet). The conversation moves to the top of the list."""
         with self._lock:
             thread = self._open_thread(account, public_id, inmail=False)
-            thread.events.append({"from": "them", "text": text})
+            thread.events.append({"from": "them", "text": text, "at": _now()})
+            if unread:
+                thread.unread += 1
             return thread
+
+    def reply(self, account: str, public_id: str, text: str) -> Thread:
+        """The member replies to the account: a new unread message from them (the
+        conversation is created if there is none)."""
+        return self.add_incoming(account, public_id, text, unread=True)
+
+    def mark_read(self, thread_id: str) -> None:
+        """The account opened the conversation: nothing in it is unread any more."""
+        with self._lock:
+            thread = self.threads.get(thread_id)
+            if thread is not None:
+                thread.unread = 0
 
     def record_message(self, account: str, public_id: str, text: str) -> Thread:
         """Record a message the account sent and append it to the thread."""
         with self._lock:
             thread = self._open_thread(account, public_id, inmail=False)
-            thread.events.append({"from": "me", "text": text})
+            thread.events.append({"from": "me", "text": text, "at": _now()})
             self._messages.append(
                 {
                     "account": account,
@@ -258,7 +277,7 @@ class SocialState:
             settings.inmail_credits -= 1
             thread = self._open_thread(account, public_id, inmail=True)
             thread.subject = subject
-            thread.events.append({"from": "me", "text": body})
+            thread.events.append({"from": "me", "text": body, "at": _now()})
             self._inmails.append(
                 {
                     "account": account,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import threading
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from linkedin_sim.social import SocialState, seed_social
@@ -17,6 +17,11 @@ InviteFlow = Literal["dialog", "gate", "instant"]
 # Layers that swallow clicks over the member's pages (README "Click-intercepting layers").
 # How the sent-invitations page and recent activity say "nothing here" (README "Empty lists").
 SentPage = Literal["classic", "bare", "no_pending", "no_sent"]
+# How the sent-invitations page offers more than one page of invitations (README
+# "Sent invitations, replies and the inbox").
+SentPaging = Literal["pages", "show_more", "scroll"]
+InvitationResponse = Literal["accept", "decline"]
+InboxSender = Literal["prefix", "avatar"]
 ActivityEmpty = Literal["classic", "no_recent_activity", "bare"]
 ClickBlocker = Literal["interop_no_close", "cookie_bar", "chat_bubble", "late_layer", "decoy_layer"]
 FaultAction = Literal[
@@ -55,6 +60,17 @@ class Account:
     # page shell loads first, the list is fetched by XHR and answered after this many ms.
     sent_page: SentPage = "classic"
     sent_page_late_ms: int = 0
+    # How the sent page shows more than `sent_page_size` invitations: numbered pages with
+    # Previous/Next (a new document per page), a "Show more results" button, or an
+    # infinite list that loads the next batch when its end scrolls into view.
+    sent_paging: SentPaging = "pages"
+    sent_page_size: int = 10
+    # The inbox: how a conversation card shows who wrote the last message ("prefix":
+    # "You: " before the account's own; "avatar": no prefix, only the sender's picture
+    # named by its alt text, and a grouped thread layout), and how many conversations the
+    # list shows before loading more as it is scrolled.
+    inbox_sender: InboxSender = "prefix"
+    inbox_page_size: int = 20
 
 
 @dataclass
@@ -253,6 +269,11 @@ class SimState:
             self._voyager_calls: list[dict[str, Any]] = []
             self._layer_clicks: list[dict[str, Any]] = []
             self._restriction_tokens: set[str] = set()
+            # When each pending invitation was sent, by (account, public_id); a pending
+            # relationship without an entry was sent "2 days ago".
+            self._sent_at: dict[tuple[str, str], datetime] = {}
+            self._responses: list[dict[str, Any]] = []
+            self._connections: list[dict[str, Any]] = []
             self._next_member_id = 1
             # Posts, reactions, comments, messages and InMail live in social.py.
             self.social = SocialState()
@@ -360,6 +381,65 @@ class SimState:
         """Change how the account relates to the profile."""
         with self._lock:
             self.profiles[public_id].relationships[username] = value
+            if value != "pending":
+                self._sent_at.pop((username, public_id), None)
+
+    # sent invitations -----------------------------------------------------------
+
+    def add_sent_invitation(
+        self, account: str, public_id: str, *, days_ago: float = 0.0, **profile: Any
+    ) -> Profile:
+        """Put a pending invitation from `account` in place (test setup, not recorded as a
+        send): the profile is created (or updated with `profile` fields) if needed."""
+        with self._lock:
+            found = self.upsert_profile(public_id, **profile)
+            self.set_relationship(account, public_id, "pending")
+            self._sent_at[(account, public_id)] = datetime.now(UTC) - timedelta(days=days_ago)
+            return found
+
+    def pending_invitations(self, account: Account) -> list[tuple[Profile, datetime]]:
+        """The account's pending invitations with when each was sent, newest first."""
+        default = datetime.now(UTC) - timedelta(days=2)
+        with self._lock:
+            pending = [
+                (profile, self._sent_at.get((account.username, profile.public_id), default))
+                for profile in self.profiles.values()
+                if profile.public_id != account.public_id
+                and self.relationship(account.username, profile.public_id) == "pending"
+            ]
+        return sorted(pending, key=lambda item: item[1], reverse=True)
+
+    def respond_invitation(
+        self, account: str, public_id: str, action: InvitationResponse
+    ) -> dict[str, Any]:
+        """The invitee answers the account's pending invitation behind the page: `accept`
+        connects them (and records a connection), `decline` (LinkedIn's Ignore) only takes
+        it off the sent list. ValueError if nothing is pending."""
+        with self._lock:
+            if public_id not in self.profiles:
+                raise KeyError(public_id)
+            if self.relationship(account, public_id) != "pending":
+                raise ValueError(f"no pending invitation from {account} to {public_id}")
+            event = {"account": account, "public_id": public_id, "action": action, "at": _now()}
+            self._responses.append(event)
+            if action == "accept":
+                self.set_relationship(account, public_id, "connected")
+                self._connections.append(
+                    {"account": account, "public_id": public_id, "at": event["at"]}
+                )
+            else:
+                self.set_relationship(account, public_id, "not_connected")
+            return dict(event)
+
+    def responses(self) -> list[dict[str, Any]]:
+        """Every answer to a sent invitation (accept / decline), oldest first."""
+        with self._lock:
+            return [dict(e) for e in self._responses]
+
+    def connections(self) -> list[dict[str, Any]]:
+        """Every connection made by an accepted invitation, oldest first."""
+        with self._lock:
+            return [dict(e) for e in self._connections]
 
     # faults -------------------------------------------------------------------
 
@@ -373,11 +453,14 @@ class SimState:
         with self._lock:
             self.faults.clear()
 
-    def take_fault(self, path: str) -> Fault | None:
-        """The fault that applies to this request path, consuming one of its uses."""
+    def take_fault(self, path: str, query: str = "") -> Fault | None:
+        """The fault that applies to this request, consuming one of its uses. A prefix with
+        a `?` is matched against the path with its query string (`/x/?page=2`)."""
+        full = f"{path}?{query}" if query else path
         with self._lock:
             for fault in self.faults:
-                if path.startswith(fault.path_prefix):
+                target = full if "?" in fault.path_prefix else path
+                if target.startswith(fault.path_prefix):
                     if fault.times is not None:
                         fault.times -= 1
                         if fault.times <= 0:
@@ -393,6 +476,7 @@ class SimState:
         with self._lock:
             self._invitations.append(event)
             self.set_relationship(account, public_id, "pending")
+            self._sent_at[(account, public_id)] = datetime.now(UTC)
         return dict(event)
 
     def record_visit(self, account: str, public_id: str) -> None:

@@ -125,8 +125,13 @@ async def settled(
     timeout_ms: float,
     content_css: str = "main",
     quiet_ms: int = QUIET_MS,
+    network_grace_ms: int = NETWORK_GRACE_MS,
 ) -> bool:
-    """True once the page has settled (see the module docstring); False after timeout_ms."""
+    """True once the page has settled (see the module docstring); False after timeout_ms.
+
+    `network_grace_ms`: how long requests still in flight count (longer when the caller
+    just asked for more of a list and must not take "nothing came yet" for "no more").
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_ms / 1000
     loaders = ", ".join(S.LOADING.variants)
@@ -140,7 +145,7 @@ async def settled(
             continue
         if not quiet:
             return False
-        wait_s = network.quiet_in(quiet_ms / 1000, NETWORK_GRACE_MS / 1000)
+        wait_s = network.quiet_in(quiet_ms / 1000, network_grace_ms / 1000)
         if wait_s <= 0:
             return True
         # Requests still going: wait for them, then make sure the DOM stayed quiet too.
@@ -155,6 +160,7 @@ async def marker_or_settled(
     *,
     timeout_ms: float,
     content_css: str = "main",
+    network_grace_ms: int = NETWORK_GRACE_MS,
 ) -> str | None:
     """Race a marker wait (which returns a key, or None on timeout) against the page
     settling: the marker's key, else "settled", else None (neither within timeout_ms).
@@ -165,7 +171,13 @@ async def marker_or_settled(
     """
     marker_task = asyncio.ensure_future(markers)
     settle_task = asyncio.ensure_future(
-        settled(page, network, timeout_ms=timeout_ms, content_css=content_css)
+        settled(
+            page,
+            network,
+            timeout_ms=timeout_ms,
+            content_css=content_css,
+            network_grace_ms=network_grace_ms,
+        )
     )
     pending: set[asyncio.Future[object]] = {marker_task, settle_task}  # type: ignore[arg-type]
     try:

@@ -432,6 +432,62 @@ class RecentPostsInput(_ProfileInput):
     )
 
 
+_THREAD_PATH = re.compile(r"^/messaging/thread/(?P<id>[A-Za-z0-9_=+-]{1,200})/?$")
+
+
+def thread_id_of(url: str) -> str:
+    """The id of a conversation URL (`/messaging/thread/<id>/`), checked; else ValueError."""
+    match = _THREAD_PATH.match(unquote(urlsplit(url).path))
+    if not match:
+        raise ValueError("must be a conversation URL of the form <base>/messaging/thread/<id>/")
+    return match.group("id")
+
+
+def thread_url(base_url: str, thread_id: str) -> str:
+    """The canonical conversation URL: `<base>/messaging/thread/<quoted id>/`."""
+    return f"{base_url.rstrip('/')}/messaging/thread/{quote(thread_id, safe='-_=+')}/"
+
+
+class SentInvitationsInput(_Input):
+    """Read the account's pending sent invitations (read-only): what detection diffs
+    against the invitations it sent."""
+
+    type: Literal["sent_invitations"] = "sent_invitations"
+    max_pages: int = Field(
+        default=10,
+        ge=1,
+        le=50,
+        description="Pages (or batches of a growing list) to read at most; beyond it the "
+        "result says complete=false.",
+    )
+    model_config = _examples({"type": "sent_invitations", "max_pages": 10})
+
+
+class InboxInput(_Input):
+    """Read the account's conversation list (read-only), newest first; optionally open a
+    few conversations to see who wrote their last messages."""
+
+    type: Literal["inbox"] = "inbox"
+    limit: int = Field(default=20, ge=1, le=100, description="Conversations to read at most.")
+    thread_urls: list[str] = Field(
+        default_factory=list,
+        max_length=5,
+        description="Conversations to open and read as well (<base>/messaging/thread/<id>/). "
+        "Opening one marks it read on LinkedIn, as a person opening it would.",
+    )
+
+    @field_validator("thread_urls")
+    @classmethod
+    def _thread_urls(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        return [thread_url(_base_for(url, info), thread_id_of(url)) for url in value]
+
+    def linkedin_urls(self) -> dict[str, str]:
+        """URL fields the browser will open, by field name (checked against the host)."""
+        return {f"thread_urls[{i}]": url for i, url in enumerate(self.thread_urls)}
+
+    model_config = _examples({"type": "inbox", "limit": 20})
+
+
 AnyTouchpoint = (
     EnrichInput
     | VisitInput
@@ -443,6 +499,8 @@ AnyTouchpoint = (
     | CommentInput
     | InmailInput
     | RecentPostsInput
+    | SentInvitationsInput
+    | InboxInput
 )
 Touchpoint = Annotated[AnyTouchpoint, Field(discriminator="type")]
 TOUCHPOINT_ADAPTER: TypeAdapter[AnyTouchpoint] = TypeAdapter(Touchpoint)
@@ -457,6 +515,8 @@ TOUCHPOINT_TYPES: tuple[str, ...] = (
     "comment",
     "inmail",
     "recent_posts",
+    "sent_invitations",
+    "inbox",
 )
 
 
@@ -597,3 +657,94 @@ class RecentPostsResult(BaseModel):
 
     public_identifier: str
     posts: list[Post]
+
+
+class SentInvitation(BaseModel):
+    """One pending invitation on the sent-invitations page."""
+
+    public_identifier: str | None = Field(
+        description="From the card's profile link (/in/<id>/); null when the card has none "
+        "(e.g. a member shown as 'LinkedIn Member')"
+    )
+    profile_url: str | None = None
+    name: str | None = None
+    sent_text: str | None = Field(
+        default=None, description="LinkedIn's relative date as shown, e.g. 'Sent 3 days ago'"
+    )
+    sent_days_ago: float | None = Field(
+        default=None, description="Approximate age in days, from sent_text"
+    )
+
+
+class SentInvitationsResult(BaseModel):
+    """The pending invitations, in the page's order (newest first)."""
+
+    invitations: list[SentInvitation]
+    complete: bool = Field(
+        description="True only when the whole list was read (no page or batch left, and "
+        "not fewer than the count the page shows): only then does 'not listed' mean 'no "
+        "longer pending' (accepted, ignored, withdrawn or expired)"
+    )
+    total: int | None = Field(default=None, description="The count the page shows, if any")
+    pages: int = Field(description="Pages (or batches) read")
+
+
+Sender = Literal["self", "them"]
+
+
+class ThreadMessage(BaseModel):
+    """One message of a conversation."""
+
+    sender: Sender | None = Field(description="self = the account; null: could not tell")
+    sender_name: str | None = None
+    text: str
+    time_text: str | None = None
+
+
+class ThreadResult(BaseModel):
+    """The last messages of one conversation, oldest first."""
+
+    thread_url: str
+    thread_id: str
+    name: str | None = None
+    public_identifier: str | None = None
+    messages: list[ThreadMessage]
+    last_from: Sender | None = Field(
+        default=None, description="Who wrote the last message (null: could not tell)"
+    )
+    since_found: bool | None = Field(
+        default=None,
+        description="With since_text: whether a message with that text was found (messages "
+        "then holds only what came after its last occurrence); null without since_text",
+    )
+
+
+class Conversation(BaseModel):
+    """One conversation in the inbox list."""
+
+    thread_id: str | None = None
+    thread_url: str | None = None
+    name: str | None = Field(default=None, description="The other member(s), as listed")
+    public_identifier: str | None = Field(
+        default=None, description="The other member's public id, when the card links it"
+    )
+    snippet: str = Field(description="The last message as shown, without a 'You:' prefix")
+    last_from: Sender | None = Field(
+        description="Who wrote the last message; null: could not tell (read the thread)"
+    )
+    last_from_basis: Literal["sender", "prefix", "no_prefix"] | None = Field(
+        default=None,
+        description="How last_from was decided: the card's sender label or picture "
+        "(structure), a 'You:' / 'Name:' prefix of the snippet, or neither (a 1:1 "
+        "conversation whose snippet has no prefix: the other member's)",
+    )
+    time_text: str | None = None
+    unread: bool = False
+
+
+class InboxResult(BaseModel):
+    """The newest conversations, as listed (newest first), and any threads asked for."""
+
+    conversations: list[Conversation]
+    complete: bool = Field(description="True when the whole list was read (nothing more loads)")
+    threads: list[ThreadResult] = Field(default_factory=list)

@@ -16,11 +16,13 @@ from linkedin.touchpoints.connect import connect
 from linkedin.touchpoints.connection_status import connection_status
 from linkedin.touchpoints.enrich import enrich
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
+from linkedin.touchpoints.inbox import inbox
 from linkedin.touchpoints.inmail import inmail
 from linkedin.touchpoints.message import message
 from linkedin.touchpoints.models import AnyTouchpoint, check_linkedin_url
 from linkedin.touchpoints.react import react
 from linkedin.touchpoints.recent_posts import recent_posts
+from linkedin.touchpoints.sent_invitations import sent_invitations
 from linkedin.touchpoints.visit import visit
 from linkedin.touchpoints.withdraw import withdraw
 
@@ -50,6 +52,9 @@ HANDLERS: dict[str, Handler] = {
     "comment": comment,
     "recent_posts": recent_posts,
     "inmail": inmail,
+    # Read-only checks behind invitation and reply detection.
+    "sent_invitations": lambda page, tp, ctx: sent_invitations(page, tp, ctx.base_url, ctx.pace),
+    "inbox": inbox,
 }
 
 

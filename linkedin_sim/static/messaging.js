@@ -92,7 +92,9 @@
     item.querySelector('.msg-s-event-listitem__body').textContent = text;
     list.appendChild(item);
     const snippet = document.querySelector('.msg-conversation-listitem--active .msg-conversation-card__message-snippet');
-    if (snippet) snippet.textContent = 'You: ' + text;
+    const senderImage = document.querySelector('.msg-conversation-listitem--active .msg-conversation-card__sender-image');
+    if (senderImage) senderImage.setAttribute('alt', CFG.me);
+    if (snippet) snippet.textContent = (senderImage ? '' : 'You: ') + text;
     editor.clear();
     if (subject) { subject.value = ''; subjectValue = ''; }
     if (credits && typeof data.creditsLeft === 'number') {
