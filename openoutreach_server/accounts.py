@@ -22,6 +22,7 @@ from openoutreach_server.schemas import (
     AccountCreate,
     AccountOut,
     AccountPatch,
+    InvitationOut,
     TouchpointUsage,
     UsageOut,
     WindowUsageOut,
@@ -286,6 +287,23 @@ def clear_cooldowns(ctx: ServerContext, handle: str, scope: str | None) -> Accou
     out = to_out(ctx.store.accounts.update(handle, change), now)
     ctx.notify()
     return out
+
+
+def invitations(ctx: ServerContext, handle: str, status: str | None) -> list[InvitationOut]:
+    """The account's watched invitations, newest first (NotFound for an unknown account)."""
+    ctx.store.accounts.require(handle)
+    return [
+        InvitationOut(
+            public_identifier=i.public_identifier,
+            profile_url=i.profile_url,
+            status=i.status,  # type: ignore[arg-type]
+            run_id=i.run_id,
+            sent_at=to_datetime(i.sent_at),  # type: ignore[arg-type]
+            missing_since=to_datetime(i.missing_since),
+            resolved_at=to_datetime(i.resolved_at),
+        )
+        for i in ctx.store.tracking.invitations(handle, status)
+    ]
 
 
 def set_home_host(ctx: ServerContext, handle: str, host: str | None) -> AccountOut:

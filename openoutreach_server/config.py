@@ -98,6 +98,12 @@ class Settings(BaseSettings):
     schedule_min_interval_s: float = Field(
         default=60.0, ge=0, description="Schedules may not fire more often than this."
     )
+    detection: bool = Field(
+        default=True, description="Notice accepted invitations and replies on our own."
+    )
+    detection_interval_s: float = Field(
+        default=1800.0, gt=0, description="How often an account's sent list and inbox are read."
+    )
 
     @field_validator("linkedin_base_url")
     @classmethod

@@ -13,6 +13,7 @@ from openoutreach_server.api import docs, problems
 from openoutreach_server.api.deps import require_key
 from openoutreach_server.api.gate import Gate
 from openoutreach_server.api.routes import accounts as accounts_api
+from openoutreach_server.api.routes import events as events_api
 from openoutreach_server.api.routes import health as health_api
 from openoutreach_server.api.routes import hosts as hosts_api
 from openoutreach_server.api.routes import runs as runs_api
@@ -77,4 +78,5 @@ def create_app(
     app.include_router(accounts_api.router, dependencies=auth, responses=errors)
     app.include_router(schedules_api.router, dependencies=auth, responses=errors)
     app.include_router(hosts_api.router, dependencies=auth, responses=errors)
+    app.include_router(events_api.router, dependencies=auth, responses=errors)
     return app

@@ -19,7 +19,9 @@ from openoutreach_server.crypto import (
 )
 from openoutreach_server.datadir import secure_data_dir
 from openoutreach_server.dispatch.executor import Executor, RunFn
+from openoutreach_server.events.detection import DetectionLoop
 from openoutreach_server.logs import ensure_logging
+from openoutreach_server.loops import LoopService
 from openoutreach_server.scheduling.poller import Scheduler
 from openoutreach_server.store import Store, open_store
 
@@ -97,6 +99,7 @@ class WorkerRuntime:
         self.ctx = ctx
         self.run_fn = run_fn
         self.pool: BrowserPool | None = None
+        self.loops: list[LoopService] = []
 
     async def start(self) -> None:
         """Recover abandoned runs, then start claiming runs and firing schedules."""
@@ -124,10 +127,17 @@ class WorkerRuntime:
         await ctx.executor.start()
         ctx.scheduler = Scheduler(ctx.store, settings, clock=ctx.clock, notify=ctx.notify)
         await ctx.scheduler.start()
+        if settings.detection:
+            self.loops.append(DetectionLoop(ctx))
+        for loop in self.loops:
+            await loop.start()
 
     async def stop(self) -> None:
         """Stop firing and claiming, let running runs finish (grace period), close the browser."""
         ctx = self.ctx
+        for loop in self.loops:
+            await loop.stop()
+        self.loops.clear()
         if ctx.scheduler is not None:
             await ctx.scheduler.stop()
             ctx.scheduler = None

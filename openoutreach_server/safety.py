@@ -138,7 +138,8 @@ def usage(starts: Sequence[float], caps: Mapping[str, int], now: float) -> list[
         inside = sorted(t for t in starts if now - span < t <= now)
         # Once `used` >= cap, the run can go when enough of the oldest ones have aged out.
         excess = len(inside) - cap
-        reset = inside[max(excess, 0)] + span if inside else None
+        # A cap of 0 never lets a run go: there is no reset to wait for.
+        reset = inside[max(excess, 0)] + span if inside and cap > 0 else None
         out.append(WindowUsage(window, cap, len(inside), reset))
     return out
 

@@ -515,3 +515,33 @@ class HostOut(BaseModel):
     open_sessions: int
     workers: list[WorkerOut]
     accounts: list[str] = Field(description="Handles pinned to this host")
+
+
+class EventOut(BaseModel):
+    """Something that happened: `{id, type, timestamp, data}` (the webhook payload too)."""
+
+    id: int = Field(description="Stable and increasing: the feed's cursor, the webhook-id")
+    type: str
+    timestamp: datetime
+    data: dict[str, Any]
+
+
+class EventPage(BaseModel):
+    """Events after the cursor, oldest first; pass `next_cursor` as `after` next time."""
+
+    items: list[EventOut]
+    next_cursor: str
+
+
+class InvitationOut(BaseModel):
+    """An invitation the server sent, watched until it is accepted or gone."""
+
+    public_identifier: str
+    profile_url: str
+    status: Literal["pending", "accepted", "withdrawn"]
+    run_id: int = Field(description="The connect run that sent it")
+    sent_at: datetime
+    missing_since: datetime | None = Field(
+        description="When the sent list stopped showing it (being confirmed)"
+    )
+    resolved_at: datetime | None

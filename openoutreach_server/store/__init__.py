@@ -1,4 +1,5 @@
-"""All persistence behind small ports: runs, accounts, schedules, workers, a notifier.
+"""All persistence behind small ports: runs, accounts, schedules, workers, events,
+tracking (detection), and a notifier.
 
 Routers and services call these and never write SQL or open transactions themselves; every
 public method of a port is one transaction. `open_store(settings)` picks the backend from
@@ -18,8 +19,10 @@ from openoutreach_server.store.notifier import Notifier, PgNotifier, UnixSocketN
 from openoutreach_server.store.postgres import PostgresConnector, conninfo
 from openoutreach_server.store.sql.accounts import SqlAccounts
 from openoutreach_server.store.sql.connector import Connector
+from openoutreach_server.store.sql.events import SqlEvents
 from openoutreach_server.store.sql.runs import SqlRuns
 from openoutreach_server.store.sql.schedules import SqlSchedules
+from openoutreach_server.store.sql.tracking import SqlTracking
 from openoutreach_server.store.sql.workers import SqlWorkers
 from openoutreach_server.store.sqlite import SqliteConnector
 
@@ -33,6 +36,8 @@ class Store:
     accounts: SqlAccounts
     schedules: SqlSchedules
     workers: SqlWorkers
+    events: SqlEvents
+    tracking: SqlTracking
     notifier: Notifier
 
     @property
@@ -68,6 +73,8 @@ def store_for(db: Connector, notifier: Notifier) -> Store:
         accounts=SqlAccounts(db),
         schedules=SqlSchedules(db, side_effecting=lambda type_: type_ in SIDE_EFFECTING),
         workers=SqlWorkers(db),
+        events=SqlEvents(db),
+        tracking=SqlTracking(db),
         notifier=notifier,
     )
 

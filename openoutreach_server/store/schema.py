@@ -83,6 +83,8 @@ class Account(Base):
     # The worker host that drives this account (its proxy egress and fingerprint stay put);
     # NULL: any host that takes unpinned accounts. Changed only by an explicit API call.
     home_host: Mapped[str | None] = mapped_column(String(255))
+    # Detection: when the account's sent invitations and inbox are next looked at.
+    next_check_at: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (
         Index("uq_accounts_uid", "uid", unique=True),
@@ -213,3 +215,135 @@ class Worker(Base):
     stopped_at: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (Index("ix_workers_host", "host", "heartbeat_at"),)
+
+
+class Event(Base):
+    """Something that happened, written in the same transaction as the change it reports
+    (a transactional outbox): the pull feed and the webhooks read from here."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    type: Mapped[str] = mapped_column(String(64))
+    handle: Mapped[str | None] = mapped_column(String(64))
+    run_id: Mapped[int | None] = mapped_column(Id)
+    data: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (
+        Index("ix_events_type", "type", "id"),
+        Index("ix_events_handle", "handle", "id"),
+        Index("ix_events_run", "run_id"),
+    )
+
+
+class Webhook(Base):
+    """An endpoint that receives events (Standard Webhooks), with its sealed secret."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(Text)
+    # JSON list of event types; NULL: every type.
+    event_types: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(String(200))
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    secret_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    # Since when every delivery failed (NULL after a success): days of it disable it.
+    failing_since: Mapped[float | None] = mapped_column(Float)
+    last_success_at: Mapped[float | None] = mapped_column(Float)
+
+
+class Delivery(Base):
+    """One event on its way to one endpoint (a webhook, or a run's callback_url)."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(Id)
+    webhook_id: Mapped[int | None] = mapped_column(Id)  # NULL: a run's callback_url
+    url: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), server_default=text("'pending'"))
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_attempt_at: Mapped[float] = mapped_column(Float)
+    locked_until: Mapped[float | None] = mapped_column(Float)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_latency_ms: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[float] = mapped_column(Float)
+    delivered_at: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (
+        Index("ix_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_deliveries_webhook", "webhook_id", "id"),
+        Index("ix_deliveries_event", "event_id"),
+    )
+
+
+class Invitation(Base):
+    """An invitation the server sent (a completed connect), watched until it is accepted
+    or gone (detection)."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    handle: Mapped[str] = mapped_column(String(64))
+    public_identifier: Mapped[str] = mapped_column(String(200))
+    profile_url: Mapped[str] = mapped_column(Text)
+    run_id: Mapped[int] = mapped_column(Id)
+    status: Mapped[str] = mapped_column(String(16), server_default=text("'pending'"))
+    sent_at: Mapped[float] = mapped_column(Float)
+    # Set when the sent list stopped showing it; resolved by a connection_status check.
+    missing_since: Mapped[float | None] = mapped_column(Float)
+    resolved_at: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (
+        Index("ix_invitations_handle", "handle", "status"),
+        Index(
+            "uq_invitations_pending",
+            "handle",
+            "public_identifier",
+            unique=True,
+            **_where("status = 'pending'"),
+        ),
+    )
+
+
+class Conversation(Base):
+    """A conversation the server wrote in (a completed message), watched for a reply."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    handle: Mapped[str] = mapped_column(String(64))
+    public_identifier: Mapped[str] = mapped_column(String(200))
+    profile_url: Mapped[str] = mapped_column(Text)
+    thread_id: Mapped[str | None] = mapped_column(String(200))
+    thread_url: Mapped[str | None] = mapped_column(Text)
+    run_id: Mapped[int] = mapped_column(Id)
+    status: Mapped[str] = mapped_column(String(16), server_default=text("'awaiting'"))
+    last_sent_at: Mapped[float] = mapped_column(Float)
+    replied_at: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (
+        Index("ix_conversations_handle", "handle", "status"),
+        Index(
+            "uq_conversations_awaiting",
+            "handle",
+            "public_identifier",
+            unique=True,
+            **_where("status = 'awaiting'"),
+        ),
+    )
+
+
+class Meta(Base):
+    """Small server-wide values: cursors, the sealed callback secret."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

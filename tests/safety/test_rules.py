@@ -116,3 +116,13 @@ def test_the_gap_is_a_rule_of_the_current_pace_not_a_stored_fact() -> None:
     fast = SafetySettings()  # what OO_PACE=fast gives (gaps 0)
     assert safety.next_action_at(account, fast) is None
     assert safety.account_hold(account, 1001.0, fast) is None
+
+
+def test_a_cap_of_zero_holds_with_no_reset_to_wait_for() -> None:
+    # Found by the outbox conformance tests: an override of 0 used to crash the claim.
+    account = AccountSafety(created_at=0, quotas={"connect": {"hour": 0}})
+    rules = SafetySettings(warmup_days=0)
+    starts = [1000.0]
+    hold = safety.touchpoint_hold(account, "connect", 1001.0, rules, starts)
+    assert hold is not None and hold.until is None
+    assert safety.usage(starts, {"hour": 0}, 1001.0)[0].next_reset is None

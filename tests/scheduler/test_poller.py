@@ -165,7 +165,7 @@ def test_two_pollers_on_one_database_never_duplicate_a_fire(settings: Settings) 
         assert times == [T0 + k for k in range(1, 31)]  # every tick once, in order
     # And even a poller that replays a fire by hand cannot insert it twice.
     from openoutreach_server.store.records import NewRun
-    from openoutreach_server.store.sql.runs import INSERT_FIRE, insert_values
+    from openoutreach_server.store.sql.inserts import INSERT_FIRE, insert_values
 
     new = NewRun(handle="jane", type="visit", touchpoint={}, side_effecting=False)
     with dbs[0].db.write() as conn:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from loguru import logger
@@ -20,6 +20,7 @@ from openoutreach_server.schemas import (
     AccountOut,
     AccountPatch,
     HomeHostIn,
+    InvitationOut,
     LoginOut,
     UsageOut,
 )
@@ -93,6 +94,21 @@ def resume_account(ctx: Ctx, handle: Handle) -> AccountOut:
     """A paused account goes back to the status it had before the pause (active,
     needs_login, checkpoint, restricted); never to active by default."""
     return accounts.resume(ctx, handle)
+
+
+@router.get(
+    "/{handle}/invitations",
+    response_model=list[InvitationOut],
+    summary="Invitations the server sent, and what became of them",
+)
+def list_invitations(
+    ctx: Ctx,
+    handle: Handle,
+    status: Annotated[Literal["pending", "accepted", "withdrawn"] | None, Query()] = None,
+) -> list[InvitationOut]:
+    """Every invitation a connect run of this account sent (or found pending), newest first:
+    pending, accepted or withdrawn (gone without acceptance), with when it was noticed."""
+    return accounts.invitations(ctx, handle, status)
 
 
 @router.put("/{handle}/home-host", response_model=AccountOut, summary="Pin to a worker host")

@@ -19,6 +19,12 @@ from openoutreach_server.store.records import (
     DeletedAccount,
 )
 from openoutreach_server.store.sql.connector import Connector
+from openoutreach_server.store.sql.events import (
+    RUN_EVENT_COLUMNS,
+    add_event,
+    run_event,
+    status_event,
+)
 from openoutreach_server.store.sql.rows import account_record, account_values
 
 Change = Callable[[AccountRecord], Mapping[str, Any]]
@@ -81,15 +87,27 @@ class SqlAccounts:
             ).fetchone()
             if row is None:
                 raise NotFound(f"no account {handle!r}")
-            changes = account_values(change(account_record(row)))
+            before = account_record(row)
+            changes = account_values(change(before))
             if not changes:
-                return account_record(row)
+                return before
             assignments = ", ".join(f"{key} = ?" for key in changes)
             row = conn.execute(
                 f"UPDATE accounts SET {assignments} WHERE handle = ? RETURNING *",
                 (*changes.values(), handle),
             ).fetchone()
-        return account_record(row)
+            after = account_record(row)
+            now = after.updated_at
+            if after.status != before.status:
+                status_event(conn, handle, after.status, before.status, after.status_reason, now)
+            if after.home_host != before.home_host:
+                data = {
+                    "handle": handle,
+                    "home_host": after.home_host,
+                    "previous": before.home_host,
+                }
+                add_event(conn, "account.home_host_changed", data, now, handle=handle)
+        return after
 
     def delete(self, handle: str, now: float) -> DeletedAccount:
         """Delete an account and cancel its pending runs; its past runs stay, without
@@ -107,11 +125,15 @@ class SqlAccounts:
                 raise AccountBusy(
                     f"run {running['id']} is running on {handle!r}; retry when it ends"
                 )
-            canceled = conn.execute(
+            canceled_rows = conn.execute(
                 "UPDATE runs SET status = 'canceled', error_code = ?, error = ?,"
-                " retryable = FALSE, completed_at = ? WHERE handle = ? AND status = 'pending'",
+                " retryable = FALSE, completed_at = ? WHERE handle = ? AND status = 'pending'"
+                f" RETURNING {RUN_EVENT_COLUMNS}",
                 (ErrorCode.CANCELED.value, "account deleted", now, handle),
-            ).rowcount
+            ).fetchall()
+            for run in canceled_rows:
+                run_event(conn, run, now)
+            canceled = len(canceled_rows)
             conn.execute("DELETE FROM accounts WHERE handle = ?", (handle,))
             with_artifacts = [
                 int(row["id"])

@@ -40,7 +40,19 @@ from openoutreach_server.store.records import (
     UnknownAccount,
 )
 from openoutreach_server.store.sql.connector import Conn, Connector
+from openoutreach_server.store.sql.events import (
+    RUN_EVENT_COLUMNS,
+    add_event,
+    run_event,
+    status_event,
+)
+from openoutreach_server.store.sql.inserts import (
+    INSERT,
+    INSERT_IF_ACCOUNT,
+    insert_values,
+)
 from openoutreach_server.store.sql.rows import dumps, loads, run_record
+from openoutreach_server.store.sql.tracking import track_completed
 
 # What an account-level error says about the account, for its status_reason.
 _ERROR_REASON: dict[str, str] = {
@@ -55,53 +67,6 @@ def request_hash(body: Any) -> str:
     """Stable hash of a request body, to tell an idempotent replay from a conflicting one."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-_INSERT_COLUMNS = (
-    "handle, type, touchpoint, side_effecting, status, dry_run, priority, not_before, tags,"
-    " callback_url, on_quota, idempotency_key, request_hash, attempt, max_attempts,"
-    " artifacts, created_at"
-)
-_INSERT = (
-    f"INSERT INTO runs ({_INSERT_COLUMNS})"
-    " VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '[]', ?) RETURNING id"
-)
-# The hot path: insert only if the account exists, in one statement (no row: no account).
-_INSERT_IF_ACCOUNT = (
-    f"INSERT INTO runs ({_INSERT_COLUMNS})"
-    " SELECT ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '[]', ?"
-    " WHERE EXISTS (SELECT 1 FROM accounts WHERE handle = ?) RETURNING id"
-)
-# A schedule's fire: a run that also carries its fire's identity. A fire already inserted
-# (by this process or another) is left alone by the unique index uq_runs_schedule_fire.
-INSERT_FIRE = (
-    f"INSERT INTO runs ({_INSERT_COLUMNS}, schedule_id, fire_time)"
-    " VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '[]', ?, ?, ?)"
-    " ON CONFLICT (schedule_id, fire_time) WHERE schedule_id IS NOT NULL DO NOTHING"
-    " RETURNING id"
-)
-
-
-def insert_values(
-    new: NewRun, now: float, idempotency_key: str | None = None, body_hash: str | None = None
-) -> tuple[Any, ...]:
-    """The values of a run insert, in column order (without schedule_id / fire_time)."""
-    return (
-        new.handle,
-        new.type,
-        dumps(new.touchpoint),
-        new.side_effecting,
-        new.dry_run,
-        new.priority,
-        new.not_before if new.not_before is not None else now,
-        dumps(new.tags),
-        new.callback_url,
-        new.on_quota,
-        idempotency_key,
-        body_hash,
-        new.max_attempts,
-        now,
-    )
 
 
 _ACCOUNT_STATE_COLUMNS = (
@@ -298,7 +263,7 @@ class SqlRuns:
                         raise IdempotencyConflict(int(existing["id"]))
                     return run_record(existing), False
             values = insert_values(new, now, idempotency_key, body_hash)
-            row = conn.execute(_INSERT_IF_ACCOUNT, (*values, new.handle)).fetchone()
+            row = conn.execute(INSERT_IF_ACCOUNT, (*values, new.handle)).fetchone()
             if row is None:
                 raise UnknownAccount(new.handle)
         # Built from what was inserted: decoding the row back would only cost time.
@@ -314,7 +279,7 @@ class SqlRuns:
         """
         try:
             with self.db.write() as conn:
-                row = conn.execute(_INSERT, insert_values(new, now)).fetchone()
+                row = conn.execute(INSERT, insert_values(new, now)).fetchone()
                 sql = _CLAIM.format(target=self.db.claim_target)
                 claimed = conn.execute(sql, (worker_id, now + lease_s, now, row["id"])).fetchone()
         except self.db.integrity_errors as exc:
@@ -432,7 +397,11 @@ class SqlRuns:
             if plan.pick is not None:
                 candidates.append((plan.pick.id, plan.pick.priority))
         candidates.sort(key=lambda c: (-c[1], c[0]))
-        for run_id, _ in candidates[:limit]:
+        # Down the whole list, not only its first `limit`: a run another host is taking at
+        # this very moment is skipped, and the next candidate takes its place.
+        for run_id, _ in candidates:
+            if len(round_.claimed) >= limit:
+                break
             row = self._claim_one(conn, run_id, worker_id, now + lease_s, now)
             if row is not None:
                 round_.claimed.append(_claimed(row))
@@ -450,11 +419,13 @@ class SqlRuns:
 
     @staticmethod
     def _fail_pending(conn: Conn, run_id: int, code: str, message: str, now: float) -> None:
-        conn.execute(
+        row = conn.execute(
             "UPDATE runs SET status = 'failed', error_code = ?, error = ?, retryable = FALSE,"
-            " completed_at = ? WHERE id = ? AND status = 'pending'",
+            f" completed_at = ? WHERE id = ? AND status = 'pending' RETURNING {RUN_EVENT_COLUMNS}",
             (code, message, now, run_id),
-        )
+        ).fetchone()
+        if row is not None:
+            run_event(conn, row, now)
 
     def claim(
         self,
@@ -511,8 +482,16 @@ class SqlRuns:
             cooldowns = {k: v for k, v in loads(row["cooldowns"], {}).items() if v > now}
             scope = safety.COOLDOWN_SCOPE.get(outcome.code or "")
             if scope is not None:
-                until = now + rules.cooldown_s(outcome.code or "")
-                cooldowns[scope] = max(cooldowns.get(scope, 0.0), until)
+                until = max(cooldowns.get(scope, 0.0), now + rules.cooldown_s(outcome.code or ""))
+                cooldowns[scope] = until
+                data = {
+                    "handle": handle,
+                    "scope": scope,
+                    "until": until,
+                    "error_code": outcome.code,
+                    "run_id": outcome.run_id,
+                }
+                add_event(conn, "account.cooldown_started", data, now, handle=handle)
             sets.update(
                 consecutive_failures=failures,
                 cooldowns=dumps(cooldowns) if cooldowns else None,
@@ -532,6 +511,8 @@ class SqlRuns:
         if outcome.code == ErrorCode.CHECKPOINT and outcome.details.get("path"):
             # Where the challenge is, so a verification code can be submitted from a new context.
             sets["checkpoint_path"] = outcome.details["path"]
+        if state.status != row["status"]:
+            status_event(conn, handle, state.status, row["status"], state.reason, now)
         if state.status != row["status"] or state.paused_from != row["paused_from"]:
             sets.update(
                 status=state.status,
@@ -565,12 +546,14 @@ class SqlRuns:
             return None  # the lease lapsed and another worker recovered the run
         self._account_effects(conn, current["handle"], current["type"], outcome, now, rules, draw)
         if outcome.code is None:
-            conn.execute(
+            row = conn.execute(
                 "UPDATE runs SET status = 'completed', result = ?, error_code = NULL,"
                 " error = NULL, retryable = NULL, lease_expires_at = NULL, completed_at = ?"
-                " WHERE id = ?",
+                f" WHERE id = ? RETURNING {RUN_EVENT_COLUMNS}",
                 (dumps(outcome.result or {}), now, outcome.run_id),
-            )
+            ).fetchone()
+            run_event(conn, row, now)
+            track_completed(conn, row, now)
             return "completed"
         retry = outcome.retryable and current["attempt"] < current["max_attempts"]
         common = (outcome.code, outcome.message, outcome.retryable, dumps(outcome.artifacts))
@@ -583,11 +566,13 @@ class SqlRuns:
                 (*common, now + backoff, outcome.run_id),
             )
             return "pending"
-        conn.execute(
+        row = conn.execute(
             "UPDATE runs SET status = 'failed', error_code = ?, error = ?, retryable = ?,"
-            " artifacts = ?, lease_expires_at = NULL, completed_at = ? WHERE id = ?",
+            f" artifacts = ?, lease_expires_at = NULL, completed_at = ? WHERE id = ?"
+            f" RETURNING {RUN_EVENT_COLUMNS}",
             (*common, now, outcome.run_id),
-        )
+        ).fetchone()
+        run_event(conn, row, now)
         return "failed"
 
     def finish_and_claim(
@@ -658,28 +643,32 @@ class SqlRuns:
     @staticmethod
     def _release(conn: Conn, row: Any, now: float, reason: str) -> str:
         if row["side_effecting"]:
-            conn.execute(
+            done = conn.execute(
                 "UPDATE runs SET status = 'interrupted', error_code = ?, error = ?,"
-                " retryable = FALSE, lease_expires_at = NULL, completed_at = ? WHERE id = ?",
+                " retryable = FALSE, lease_expires_at = NULL, completed_at = ? WHERE id = ?"
+                f" RETURNING {RUN_EVENT_COLUMNS}",
                 (
                     ErrorCode.INTERRUPTED.value,
                     f"{reason}; the action may or may not have happened, so it is not re-run",
                     now,
                     row["id"],
                 ),
-            )
+            ).fetchone()
+            run_event(conn, done, now)
             return "interrupted"
         if row["attempt"] >= row["max_attempts"]:
-            conn.execute(
+            done = conn.execute(
                 "UPDATE runs SET status = 'failed', error_code = ?, error = ?,"
-                " retryable = FALSE, lease_expires_at = NULL, completed_at = ? WHERE id = ?",
+                " retryable = FALSE, lease_expires_at = NULL, completed_at = ? WHERE id = ?"
+                f" RETURNING {RUN_EVENT_COLUMNS}",
                 (
                     ErrorCode.INTERRUPTED.value,
                     f"{reason} on every one of {row['attempt']} attempts",
                     now,
                     row["id"],
                 ),
-            )
+            ).fetchone()
+            run_event(conn, done, now)
             return "failed"
         conn.execute(
             "UPDATE runs SET status = 'pending', worker_id = NULL, lease_expires_at = NULL,"
@@ -742,11 +731,13 @@ class SqlRuns:
                     f"run {run_id} is {row['status']}; only pending runs can be canceled"
                 )
             if row["status"] == "pending":
-                conn.execute(
+                done = conn.execute(
                     "UPDATE runs SET status = 'canceled', error_code = ?, error = ?,"
-                    " retryable = FALSE, completed_at = ? WHERE id = ?",
+                    " retryable = FALSE, completed_at = ? WHERE id = ?"
+                    f" RETURNING {RUN_EVENT_COLUMNS}",
                     (ErrorCode.CANCELED.value, "canceled by the client", now, run_id),
-                )
+                ).fetchone()
+                run_event(conn, done, now)
             return run_record(conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone())
 
     def cancel_many(self, filter_: RunFilter, now: float, reason: str) -> list[int]:
@@ -756,9 +747,12 @@ class SqlRuns:
         with self.db.write() as conn:
             rows = conn.execute(
                 "UPDATE runs SET status = 'canceled', error_code = ?, error = ?,"
-                f" retryable = FALSE, completed_at = ? WHERE {condition} RETURNING id",
+                f" retryable = FALSE, completed_at = ? WHERE {condition}"
+                f" RETURNING {RUN_EVENT_COLUMNS}",
                 (ErrorCode.CANCELED.value, reason, now, *params),
             ).fetchall()
+            for row in rows:
+                run_event(conn, row, now)
         return sorted(int(row["id"]) for row in rows)
 
     # --- artifacts -------------------------------------------------------------------------

@@ -24,8 +24,9 @@ from openoutreach_server.store.records import (
     UnknownAccount,
 )
 from openoutreach_server.store.sql.connector import Conn, Connector
+from openoutreach_server.store.sql.events import RUN_EVENT_COLUMNS, run_event
+from openoutreach_server.store.sql.inserts import INSERT_FIRE, insert_values
 from openoutreach_server.store.sql.rows import dumps, loads, schedule_record
-from openoutreach_server.store.sql.runs import INSERT_FIRE, insert_values
 
 Change = Callable[[ScheduleRecord], Mapping[str, Any]]
 _JSON_FIELDS = frozenset({"touchpoint", "tags"})
@@ -129,14 +130,15 @@ class SqlSchedules:
                 raise NotFound(f"no schedule {schedule_id}")
             if not cancel_pending:
                 return 0
-            return int(
-                conn.execute(
-                    "UPDATE runs SET status = 'canceled', error_code = 'CANCELED', error = ?,"
-                    " retryable = FALSE, completed_at = ?"
-                    " WHERE schedule_id = ? AND status = 'pending'",
-                    ("its schedule was deleted", now, schedule_id),
-                ).rowcount
-            )
+            rows = conn.execute(
+                "UPDATE runs SET status = 'canceled', error_code = 'CANCELED', error = ?,"
+                " retryable = FALSE, completed_at = ?"
+                f" WHERE schedule_id = ? AND status = 'pending' RETURNING {RUN_EVENT_COLUMNS}",
+                ("its schedule was deleted", now, schedule_id),
+            ).fetchall()
+            for row in rows:
+                run_event(conn, row, now)
+            return len(rows)
 
     def _fire_rows(
         self, conn: Conn, rows: list[Any], now: float, grace_s: float, max_attempts: int
