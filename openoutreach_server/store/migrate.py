@@ -10,6 +10,7 @@ an advisory lock on PostgreSQL).
 from __future__ import annotations
 
 import fcntl
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,8 +22,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, create_engine, inspect, text
 from sqlalchemy.engine.url import make_url
-
-from openoutreach_server.store.schema import Base
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BASELINE = "0001"
@@ -74,29 +73,60 @@ def _file_lock(url: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _added_column(column: Any, dialect: Any) -> str:
-    ddl = f'"{column.name}" {column.type.compile(dialect=dialect)}'
-    if column.server_default is not None and not column.nullable:
-        return f"{ddl} NOT NULL DEFAULT {column.server_default.arg.text}"
-    return ddl
+def _baseline_sqlite() -> tuple[list[Any], dict[str, list[Any]]]:
+    """The baseline revision's schema on SQLite: sqlite_master's (type, name, sql) rows and
+    each table's columns, from a scratch database migrated to it (so it never drifts from
+    revision 0001)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        url = f"sqlite:///{scratch}/baseline.db"
+        engine = create_engine(url)
+        try:
+            with engine.begin() as conn:
+                config = alembic_config(url)
+                config.attributes["connection"] = conn
+                command.upgrade(config, BASELINE)
+                rows = conn.exec_driver_sql(
+                    "SELECT type, name, sql FROM sqlite_master"
+                    " WHERE type IN ('table', 'index') AND name != 'alembic_version'"
+                    " AND name NOT LIKE 'sqlite_%'"
+                ).fetchall()
+                columns: dict[str, list[Any]] = {
+                    name: list(conn.exec_driver_sql(f"PRAGMA table_info({name})").fetchall())
+                    for kind, name, _ in rows
+                    if kind == "table"
+                }
+        finally:
+            engine.dispose()
+    return list(rows), columns
 
 
 def _upgrade_release_01(conn: Connection) -> None:
-    """Bring a release-0.1 SQLite database to the baseline: add what is missing."""
+    """Bring a release-0.1 SQLite database to the baseline: add what it lacks (tables,
+    columns, indexes) exactly as revision 0001 defines them, keeping every row."""
+    baseline, baseline_columns = _baseline_sqlite()
     tables = set(inspect(conn).get_table_names())
-    for table in Base.metadata.sorted_tables:
-        if table.name not in tables:
-            table.create(conn)
+    for kind, name, sql in baseline:
+        if kind == "table" and name not in tables and sql:
+            conn.exec_driver_sql(sql)
+    for name, columns in baseline_columns.items():
+        if name not in tables:
             continue
-        present = {row[1] for row in conn.exec_driver_sql(f"PRAGMA table_info({table.name})")}
-        for column in table.columns:
-            if column.name not in present:
-                ddl = _added_column(column, conn.dialect)
-                conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {ddl}")
+        present = {row[1] for row in conn.exec_driver_sql(f"PRAGMA table_info({name})")}
+        for _cid, column, type_, notnull, default, _pk in columns:
+            if column in present:
+                continue
+            ddl = f'"{column}" {type_}'
+            if default is not None:
+                ddl += f" NOT NULL DEFAULT {default}" if notnull else f" DEFAULT {default}"
+            conn.exec_driver_sql(f"ALTER TABLE {name} ADD COLUMN {ddl}")
     conn.exec_driver_sql("UPDATE accounts SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL")
-    for table in Base.metadata.sorted_tables:
-        for index in table.indexes:
-            index.create(conn, checkfirst=True)
+    indexes = {
+        row[0]
+        for row in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'")
+    }
+    for kind, name, sql in baseline:
+        if kind == "index" and name not in indexes and sql:
+            conn.exec_driver_sql(sql)
 
 
 def migrate(url: str) -> tuple[str | None, str]:
