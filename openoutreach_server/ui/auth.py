@@ -22,6 +22,7 @@ import secrets
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
+from urllib.parse import urlsplit
 
 from openoutreach_server.context import ServerContext
 
@@ -103,6 +104,16 @@ def signer(ctx: ServerContext) -> SessionSigner:
 def csrf_matches(session: UiSession, presented: str | None) -> bool:
     """Constant-time check of a presented CSRF token."""
     return hmac.compare_digest(session.csrf.encode(), (presented or "").encode())
+
+
+def origin_allowed(origin: str | None, host: str | None, forwarded_host: str | None) -> bool:
+    """Whether a request's Origin is this server: its host[:port] is the Host header (or
+    the X-Forwarded-Host a reverse proxy set). The scheme is not compared: a TLS proxy in
+    front makes the browser's https origin reach the server as http."""
+    if not origin:
+        return False
+    netloc = urlsplit(origin).netloc.lower()
+    return bool(netloc) and netloc in {(h or "").lower() for h in (host, forwarded_host) if h}
 
 
 def cookie_value(header: str | None, name: str = COOKIE) -> str | None:

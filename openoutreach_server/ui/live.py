@@ -51,8 +51,8 @@ from openoutreach_server.store.records import LOGIN_TYPE, AccountBusy, Claimed, 
 
 LIVE_MODE = "live"
 Reason = Literal["feed", "timeout", "viewer", "off_host", "error", "stopped"]
-# Handles with a live view open in this process (other processes: see `_busy`).
-_OPEN: set[str] = set()
+# (server, handle) of the live views open in this process (other processes: see `_busy`).
+_OPEN: set[tuple[int, str]] = set()
 _ALL_STATES = frozenset(PageState)
 _GUARD_S = 0.5
 _MODIFIERS_MAX = 15  # Alt 1, Ctrl 2, Meta 4, Shift 8
@@ -216,13 +216,14 @@ async def live_view(
 ) -> LiveResult:
     """Open the account's session for `viewer` until the feed, a timeout or the viewer
     leaves; then end the owned login run. LiveRefused if the view cannot open now."""
-    if handle in _OPEN:
+    key = (id(ctx), handle)
+    if key in _OPEN:
         raise LiveRefused(f"the live view of {handle} is already open: one viewer at a time")
-    _OPEN.add(handle)
+    _OPEN.add(key)
     try:
         return await _live_view(ctx, pool, handle, viewer, viewer_id)
     finally:
-        _OPEN.discard(handle)
+        _OPEN.discard(key)
 
 
 async def _live_view(

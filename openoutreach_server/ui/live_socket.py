@@ -19,7 +19,7 @@ from starlette.websockets import WebSocketState
 
 from openoutreach_server.context import ServerContext
 from openoutreach_server.schemas import HANDLE_PATTERN
-from openoutreach_server.ui.auth import COOKIE, csrf_matches, signer
+from openoutreach_server.ui.auth import COOKIE, csrf_matches, origin_allowed, signer
 from openoutreach_server.ui.live import LiveRefused, live_view
 
 router = APIRouter(prefix="/ui")
@@ -91,10 +91,11 @@ class SocketViewer:
 
 
 def same_origin(websocket: WebSocket) -> bool:
-    """The socket was opened by a page of this server."""
-    scheme = "https" if websocket.url.scheme == "wss" else "http"
-    expected = f"{scheme}://{websocket.headers.get('host', '')}"
-    return websocket.headers.get("origin") == expected
+    """The socket was opened by a page of this server (browsers always send Origin)."""
+    headers = websocket.headers
+    return origin_allowed(
+        headers.get("origin"), headers.get("host"), headers.get("x-forwarded-host")
+    )
 
 
 @router.websocket("/accounts/{handle}/live/ws")

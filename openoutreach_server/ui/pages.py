@@ -42,6 +42,7 @@ from openoutreach_server.ui.auth import (
     SESSION_S,
     UiSession,
     csrf_matches,
+    origin_allowed,
     signer,
 )
 
@@ -94,7 +95,16 @@ def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
 
 
+def _duration(seconds: int) -> str:
+    minutes, rest = divmod(int(seconds), 60)
+    return (
+        " ".join(p for p in (f"{minutes} min" if minutes else "", f"{rest} s" if rest else "") if p)
+        or "0 s"
+    )
+
+
 templates.env.filters["when"] = _when
+templates.env.filters["duration"] = _duration
 templates.env.filters["pretty"] = _pretty
 
 
@@ -185,12 +195,13 @@ RunId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 
 
 def same_origin(request: Request) -> bool:
-    """The request comes from a page of this server (browsers send Origin on every POST
-    and WebSocket; a request without it relies on the CSRF token alone)."""
+    """The request comes from a page of this server (browsers send Origin on every POST;
+    a request without it relies on the CSRF token alone)."""
     origin = request.headers.get("origin")
     if origin is None:
         return True
-    return origin == f"{request.url.scheme}://{request.headers.get('host', '')}"
+    headers = request.headers
+    return origin_allowed(origin, headers.get("host"), headers.get("x-forwarded-host"))
 
 
 async def checked_form(request: Request, session: Session) -> FormData:
@@ -232,7 +243,12 @@ def _back(handle: str, done: str, **extra: Any) -> RedirectResponse:
 
 def safe_next(value: str | None) -> str:
     """Where to go after login: a path of the operator page, never another site."""
-    if value and value.startswith("/ui") and not value.startswith("//") and "\\" not in value:
+    if (
+        value
+        and (value == "/ui" or value.startswith("/ui/"))
+        and ".." not in value
+        and "\\" not in value
+    ):
         return value
     return "/ui/accounts"
 

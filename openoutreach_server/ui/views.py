@@ -46,6 +46,15 @@ class UsageRow:
         """Anything counted in any window."""
         return any(c is not None and c.used for c in self.cells)
 
+    @property
+    def summary(self) -> str:
+        """`1/20 h, 3/40 d` (full windows marked)."""
+        return ", ".join(
+            f"{c.used}/{c.cap} {window[0]}" + (" (full)" if c.remaining == 0 else "")
+            for window, c in zip(WINDOWS, self.cells, strict=True)
+            if c is not None
+        )
+
 
 @dataclass(frozen=True)
 class AccountView:
