@@ -237,8 +237,10 @@ async def _live_view(
         raise LiveRefused(f"account {handle} is disabled")
     worker_id = f"ui-{os.getpid()}-{secrets.token_hex(4)}"
 
+    told: set[int] = set()
+
     async def busy() -> None:
-        await _busy(ctx, handle, viewer)
+        await _busy(ctx, handle, viewer, told)
 
     try:
         run = await claim_login(
@@ -279,9 +281,9 @@ async def _live_view(
     return LiveResult(reason, run.id, status, _MESSAGES[reason])
 
 
-async def _busy(ctx: ServerContext, handle: str, viewer: Viewer) -> None:
+async def _busy(ctx: ServerContext, handle: str, viewer: Viewer, told: set[int]) -> None:
     """Another run of the account is running: refuse if it is someone's live view (or the
-    viewer left), else tell the viewer what the view waits for."""
+    viewer left), else tell the viewer (once per run) what the view waits for."""
     if viewer.left:
         raise LiveRefused("the viewer left")
     page = await asyncio.to_thread(
@@ -294,6 +296,9 @@ async def _busy(ctx: ServerContext, handle: str, viewer: Viewer) -> None:
         raise LiveRefused(
             f"the live view of {handle} is already open (another operator): one viewer at a time"
         )
+    if running.run_id in told:
+        return
+    told.add(running.run_id)
     kind = running.touchpoint.get("type", "run")
     await viewer.event(
         {

@@ -215,3 +215,33 @@ async def test_one_viewer_at_a_time_and_the_view_times_out(
             ctx.store.dispose()
     finally:
         await second.close()
+
+
+async def test_the_view_waits_for_a_running_run_of_the_account(
+    oo: httpx.AsyncClient, sim: SimServer, operator: Page
+) -> None:
+    await create_and_log_in(oo, "demo", li_at="sim-li-at-demo")
+    slow = {"path_prefix": "/in/slow-sam/", "delay_ms": 3000, "times": 1}
+    assert (await oo.post(f"{sim.base_url}/__sim/faults", json=slow)).is_success
+    touchpoint = {"type": "visit", "profile_url": sim.profile_url("slow-sam")}
+    run_id = (await oo.post("/runs", json={"handle": "demo", "touchpoint": touchpoint})).json()[
+        "run_id"
+    ]
+    for _ in range(600):  # the executor claims it at once; the fault holds it 3 s
+        if (await get(oo, f"/runs/{run_id}"))["status"] == "running":
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError(f"run {run_id} never started")
+    await log_in(operator)
+    await operator.goto("/ui/accounts/demo")
+    await operator.get_by_role("button", name="Open the live view").click()
+    await expect(operator.locator("#live-status")).to_contain_text(
+        f"Run {run_id} (visit) of demo is running; the view opens when it ends."
+    )
+    # Then the view opens on the run's session: the account is active, its feed is reached.
+    await expect(operator.locator("#live")).to_have_attribute("data-state", "feed")
+    (done,) = await live_runs(oo, "demo", "completed")
+    visit = await get(oo, f"/runs/{run_id}")
+    assert visit["status"] == "completed"
+    assert _time(done["started_at"]) >= _time(visit["completed_at"])
