@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(default=30.0, ge=0)
     run_timeout_s: float = Field(default=300.0, gt=0)
     trace: bool = Field(default=True, description="Keep a Playwright trace of failed runs.")
+    live_view_timeout_s: float = Field(
+        default=600.0, gt=0, description="The operator page's live browser view closes after this."
+    )
 
     caps: bool = Field(default=True, description="Enforce per-touchpoint caps (SPEC §7).")
     warmup_days: float = Field(default=21.0, ge=0, description="Caps ramp up over this.")

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
 class KeyFileError(RuntimeError):
@@ -91,6 +93,13 @@ class SecretBox:
             self._fernet = Fernet(key)
         except ValueError as exc:
             raise ValueError("OO_SECRET_KEY is not a valid Fernet key") from exc
+        self._key = key
+
+    def derive_key(self, purpose: str) -> bytes:
+        """A 32-byte key for another use (e.g. signing UI sessions), derived from the secret
+        key with HKDF: the same in every process sharing the key, and telling nothing of it."""
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode())
+        return hkdf.derive(self._key)
 
     def __repr__(self) -> str:
         return "SecretBox(<key hidden>)"

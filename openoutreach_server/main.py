@@ -23,6 +23,8 @@ from openoutreach_server.config import Settings
 from openoutreach_server.dispatch.executor import RunFn
 from openoutreach_server.runtime import WorkerRuntime, build_context
 from openoutreach_server.schemas import Problem
+from openoutreach_server.ui import router as ui_router
+from openoutreach_server.ui.auth import gate_check
 
 
 def create_app(
@@ -59,7 +61,9 @@ def create_app(
         openapi_url="/openapi.json" if settings.docs else None,
     )
     app.state.ctx = ctx
-    app.add_middleware(Gate, keys=lambda: ctx.api_keys, max_body=settings.max_body_bytes)
+    app.add_middleware(
+        Gate, keys=lambda: ctx.api_keys, max_body=settings.max_body_bytes, ui=gate_check(ctx)
+    )
     problems.install(app)
     if settings.docs:
         docs.install(app)
@@ -79,4 +83,5 @@ def create_app(
     app.include_router(schedules_api.router, dependencies=auth, responses=errors)
     app.include_router(hosts_api.router, dependencies=auth, responses=errors)
     app.include_router(events_api.router, dependencies=auth, responses=errors)
+    app.include_router(ui_router)  # the operator page: its own cookie session, see ui/auth.py
     return app

@@ -14,6 +14,7 @@ import json
 import secrets
 from collections.abc import Callable, Collection
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import HTTPException
 from loguru import logger
@@ -25,6 +26,15 @@ PUBLIC_PATHS = frozenset({"/health"})
 # Interactive docs: a browser cannot send X-API-Key, so these also take HTTP Basic auth
 # with the key as the password (the browser asks once and reuses it for /openapi.json).
 BASIC_PATHS_PREFIX = ("/docs", "/openapi.json")
+# The operator page (openoutreach_server/ui): its session cookie is accepted there and
+# only there, never for the JSON API; a browser without one is sent to its login form.
+UI_PREFIX = "/ui"
+UiCheck = Callable[[str, str | None], bool]
+
+
+def under_ui(path: str) -> bool:
+    """Whether a path belongs to the operator page."""
+    return path == UI_PREFIX or path.startswith(UI_PREFIX + "/")
 
 
 class BodyTooLarge(HTTPException):
@@ -72,11 +82,14 @@ class Gate:
         keys: Callable[[], Collection[str]],
         max_body: int,
         public: Collection[str] = PUBLIC_PATHS,
+        ui: UiCheck | None = None,
     ) -> None:
         self.app = app
         self.keys = keys
         self.max_body = max_body
         self.public = frozenset(public)
+        # (path, Cookie header) -> may this /ui request pass (public path or valid session)
+        self.ui = ui
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check, then pass the request on with a counting `receive`."""
@@ -98,6 +111,9 @@ class Gate:
 
         path: str = scope["path"]
         if path not in self.public and not self._authorised(path, headers):
+            if self.ui is not None and under_ui(path) and scope["method"] in ("GET", "HEAD"):
+                await self._to_ui_login(send_with_id, scope)
+                return
             extra = []
             if path.startswith(BASIC_PATHS_PREFIX):
                 extra.append((b"www-authenticate", b'Basic realm="openoutreach-server"'))
@@ -147,12 +163,24 @@ class Gate:
                 )
 
     def _authorised(self, path: str, headers: dict[str, str]) -> bool:
+        if self.ui is not None and under_ui(path):
+            return self.ui(path, headers.get("cookie"))
         keys = self.keys()
         if key_matches(headers.get("x-api-key"), keys):
             return True
         return path.startswith(BASIC_PATHS_PREFIX) and key_matches(
             _basic_password(headers.get("authorization")), keys
         )
+
+    @staticmethod
+    async def _to_ui_login(send: Send, scope: Scope) -> None:
+        target = scope["path"]
+        if scope.get("query_string"):
+            target += "?" + scope["query_string"].decode("latin-1")
+        location = "/ui/login?next=" + quote(target, safe="")
+        headers = [(b"location", location.encode()), (b"content-length", b"0")]
+        await send({"type": "http.response.start", "status": 303, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
 
     @staticmethod
     async def _problem(
