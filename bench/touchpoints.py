@@ -80,6 +80,9 @@ CASES: dict[str, Callable[[str], dict[str, Any]]] = {
         "text": "Great post",
     },
     "recent_posts": lambda b: {"type": "recent_posts", "profile_url": f"{b}/in/jane-doe/"},
+    # The two reads of one detection check (events/detection.py).
+    "sent_invitations": lambda b: {"type": "sent_invitations"},
+    "inbox": lambda b: {"type": "inbox"},
     "inmail": lambda b: {
         "type": "inmail",
         "profile_url": f"{b}/in/john-smith/",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 from functools import cached_property
 from pathlib import Path
@@ -45,7 +46,21 @@ class Settings(BaseSettings):
         default="auto", description="Chromium's sandbox: auto = on unless running as root."
     )
     max_sessions: int = Field(default=8, ge=1, le=256)
-    webhook_secret: SecretStr | None = None
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="whsec_... secret that signs deliveries to runs' callback_url"
+        " (default: generated once, stored sealed; GET /webhooks/callback-secret).",
+    )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Allow webhook targets on loopback or private addresses (local use, tests).",
+    )
+    webhook_timeout_s: float = Field(
+        default=15.0, gt=0, le=120, description="A webhook attempt without an answer fails."
+    )
+    webhook_disable_after_s: float = Field(
+        default=3 * 86400.0, gt=0, description="An endpoint failing this long is disabled."
+    )
     log_json: bool = False
     log_level: str = "INFO"
 
@@ -107,6 +122,20 @@ class Settings(BaseSettings):
     detection_interval_s: float = Field(
         default=1800.0, gt=0, description="How often an account's sent list and inbox are read."
     )
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _whsec(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        text = value.get_secret_value()
+        try:
+            raw = base64.b64decode(text.removeprefix("whsec_") + "==", validate=True)
+        except ValueError:
+            raw = b""
+        if not text.startswith("whsec_") or len(raw) < 24:
+            raise ValueError("must be whsec_ and at least 24 random bytes in base64")
+        return value
 
     @field_validator("linkedin_base_url")
     @classmethod

@@ -13,7 +13,7 @@ from openoutreach_server.config import Settings
 from openoutreach_server.crypto import SecretBox
 from openoutreach_server.safety import SafetySettings
 from openoutreach_server.store import Store
-from openoutreach_server.store.notifier import ACCOUNTS, RUNS, SCHEDULES
+from openoutreach_server.store.notifier import ACCOUNTS, EVENTS, RUNS, SCHEDULES
 
 if TYPE_CHECKING:
     from openoutreach_server.dispatch.executor import Executor
@@ -83,3 +83,8 @@ class ServerContext:
             self.scheduler.wake()
             own = self.scheduler.name
         self.store.notifier.notify(SCHEDULES, skip=own)
+
+    def deliveries_due(self) -> None:
+        """Tell webhook deliverers (every process's) that deliveries are due now; committed
+        events wake them by themselves (store connectors)."""
+        self.store.notifier.notify(EVENTS)

@@ -18,6 +18,7 @@ from openoutreach_server.api.routes import health as health_api
 from openoutreach_server.api.routes import hosts as hosts_api
 from openoutreach_server.api.routes import runs as runs_api
 from openoutreach_server.api.routes import schedules as schedules_api
+from openoutreach_server.api.routes import webhooks as webhooks_api
 from openoutreach_server.clock import Clock
 from openoutreach_server.config import Settings
 from openoutreach_server.dispatch.executor import RunFn
@@ -73,7 +74,7 @@ def create_app(
         code: {"model": Problem, "description": text}
         for code, text in (
             (401, "Missing or invalid X-API-Key"),
-            (404, "Unknown account, run or schedule"),
+            (404, "Unknown account, run, schedule, event or webhook"),
             (422, "Invalid input; `errors` names each field"),
         )
     }
@@ -83,5 +84,6 @@ def create_app(
     app.include_router(schedules_api.router, dependencies=auth, responses=errors)
     app.include_router(hosts_api.router, dependencies=auth, responses=errors)
     app.include_router(events_api.router, dependencies=auth, responses=errors)
+    app.include_router(webhooks_api.router, dependencies=auth, responses=errors)
     app.include_router(ui_router)  # the operator page: its own cookie session, see ui/auth.py
     return app

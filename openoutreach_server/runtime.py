@@ -19,6 +19,7 @@ from openoutreach_server.crypto import (
 )
 from openoutreach_server.datadir import secure_data_dir
 from openoutreach_server.dispatch.executor import Executor, RunFn
+from openoutreach_server.events.deliverer import Deliverer
 from openoutreach_server.events.detection import DetectionLoop
 from openoutreach_server.logs import ensure_logging
 from openoutreach_server.loops import LoopService
@@ -89,7 +90,8 @@ def make_pool(settings: Settings) -> BrowserPool:
 
 
 class WorkerRuntime:
-    """The executor and the schedule poller of one process, with the browser they drive.
+    """The executor, the schedule poller, the webhook deliverer and detection of one process,
+    with the browser they drive.
 
     `run_fn` replaces the browser (tests and benchmarks pass a fake); without it a
     BrowserRunner over a fresh pool executes runs.
@@ -127,6 +129,7 @@ class WorkerRuntime:
         await ctx.executor.start()
         ctx.scheduler = Scheduler(ctx.store, settings, clock=ctx.clock, notify=ctx.notify)
         await ctx.scheduler.start()
+        self.loops.append(Deliverer(ctx))
         if settings.detection:
             self.loops.append(DetectionLoop(ctx))
         for loop in self.loops:

@@ -545,3 +545,142 @@ class InvitationOut(BaseModel):
         description="When the sent list stopped showing it (being confirmed)"
     )
     resolved_at: datetime | None
+
+
+def _check_event_types(value: list[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    from openoutreach_server.store.sql.events import EVENT_TYPES
+
+    for item in value:
+        if item not in EVENT_TYPES:
+            raise ValueError(f"unknown event type {item!r}; one of {', '.join(EVENT_TYPES)}")
+    return sorted(set(value))
+
+
+def _check_webhook_url(value: str | None) -> str | None:
+    if value is not None and urlsplit(value).scheme not in ("http", "https"):
+        raise ValueError("must be an http:// or https:// URL")
+    return value
+
+
+_EVENT_TYPES_DOC = "Only events of these types (omit or null: every type)"
+
+
+class WebhookCreate(_Strict):
+    """Register an endpoint for events (Standard Webhooks)."""
+
+    url: str = Field(max_length=2000, description="Where events are POSTed (public address)")
+    event_types: list[str] | None = Field(
+        default=None, min_length=1, max_length=32, description=_EVENT_TYPES_DOC
+    )
+    description: str | None = Field(default=None, max_length=200)
+    enabled: bool = True
+
+    _url = field_validator("url")(classmethod(lambda cls, v: _check_webhook_url(v)))
+    _types = field_validator("event_types")(classmethod(lambda cls, v: _check_event_types(v)))
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://crm.example.com/hooks/openoutreach",
+                    "event_types": ["run.completed", "run.failed", "invitation.accepted"],
+                }
+            ]
+        },
+    )
+
+
+class WebhookPatch(_Strict):
+    """Change some fields; `enabled: true` re-enables a disabled endpoint."""
+
+    url: str | None = Field(default=None, max_length=2000)
+    event_types: list[str] | None = Field(
+        default=None, min_length=1, max_length=32, description=_EVENT_TYPES_DOC
+    )
+    description: str | None = Field(default=None, max_length=200)
+    enabled: bool | None = None
+
+    _url = field_validator("url")(classmethod(lambda cls, v: _check_webhook_url(v)))
+    _types = field_validator("event_types")(classmethod(lambda cls, v: _check_event_types(v)))
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"enabled": True}]})
+
+
+class WebhookOut(BaseModel):
+    """An endpoint (its secret is shown only when created or rotated)."""
+
+    id: int
+    url: str
+    event_types: list[str] | None
+    description: str | None
+    enabled: bool
+    disabled_reason: str | None = Field(description="Why the server disabled it, if it did")
+    failing_since: datetime | None = Field(description="Every delivery failed since then")
+    last_success_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class WebhookCreated(WebhookOut):
+    """A new endpoint with its signing secret, shown this once."""
+
+    secret: str = Field(description="whsec_...: verify webhook-signature with it")
+
+
+class WebhookPage(BaseModel):
+    """Every endpoint, oldest first."""
+
+    items: list[WebhookOut]
+
+
+class WebhookSecret(BaseModel):
+    """A signing secret (Standard Webhooks, `whsec_` + base64)."""
+
+    secret: str
+
+
+class DeliveryOut(BaseModel):
+    """One event on its way to one endpoint, with its last attempt."""
+
+    id: int
+    event_id: int = Field(description="Also the webhook-id header of every attempt")
+    event_type: str
+    webhook_id: int | None = Field(description="null: the run's callback_url")
+    url: str
+    status: Literal["pending", "delivered", "failed", "canceled"]
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status: int | None = Field(description="HTTP status of the last attempt")
+    last_error: str | None
+    last_latency_ms: float | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class DeliveryPage(BaseModel):
+    """Deliveries, newest first; pass `next_cursor` as `before` for older ones."""
+
+    items: list[DeliveryOut]
+    next_cursor: str | None
+
+
+class Redeliver(_Strict):
+    """Send an event again (same webhook-id)."""
+
+    webhook_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**63 - 1,
+        description="Only to this endpoint (omit: every enabled endpoint that subscribes to"
+        " the type, and the run's callback_url)",
+    )
+
+
+class Redelivered(BaseModel):
+    """The deliveries queued by a redelivery."""
+
+    event_id: int
+    deliveries: list[DeliveryOut]

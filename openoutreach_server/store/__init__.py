@@ -1,5 +1,5 @@
 """All persistence behind small ports: runs, accounts, schedules, workers, events,
-tracking (detection), and a notifier.
+tracking (detection), webhooks, and a notifier.
 
 Routers and services call these and never write SQL or open transactions themselves; every
 public method of a port is one transaction. `open_store(settings)` picks the backend from
@@ -15,7 +15,12 @@ from sqlalchemy.engine.url import make_url
 from linkedin.touchpoints.models import SIDE_EFFECTING
 from openoutreach_server.clock import Clock, DatabaseClock, SystemClock
 from openoutreach_server.config import Settings
-from openoutreach_server.store.notifier import Notifier, PgNotifier, UnixSocketNotifier
+from openoutreach_server.store.notifier import (
+    EVENTS,
+    Notifier,
+    PgNotifier,
+    UnixSocketNotifier,
+)
 from openoutreach_server.store.postgres import PostgresConnector, conninfo
 from openoutreach_server.store.sql.accounts import SqlAccounts
 from openoutreach_server.store.sql.connector import Connector
@@ -23,6 +28,7 @@ from openoutreach_server.store.sql.events import SqlEvents
 from openoutreach_server.store.sql.runs import SqlRuns
 from openoutreach_server.store.sql.schedules import SqlSchedules
 from openoutreach_server.store.sql.tracking import SqlTracking
+from openoutreach_server.store.sql.webhooks import SqlWebhooks
 from openoutreach_server.store.sql.workers import SqlWorkers
 from openoutreach_server.store.sqlite import SqliteConnector
 
@@ -38,6 +44,7 @@ class Store:
     workers: SqlWorkers
     events: SqlEvents
     tracking: SqlTracking
+    webhooks: SqlWebhooks
     notifier: Notifier
 
     @property
@@ -75,6 +82,7 @@ def store_for(db: Connector, notifier: Notifier) -> Store:
         workers=SqlWorkers(db),
         events=SqlEvents(db),
         tracking=SqlTracking(db),
+        webhooks=SqlWebhooks(db),
         notifier=notifier,
     )
 
@@ -89,8 +97,10 @@ def open_store(settings: Settings, *, migrate: bool = True) -> Store:
         db = PostgresConnector(url, max_connections=settings.db_pool_size)
         notifier = PgNotifier(conninfo(url))
     else:
-        db = SqliteConnector(url)
-        notifier = UnixSocketNotifier(settings.wake_dir)
+        unix = UnixSocketNotifier(settings.wake_dir)
+        # PostgreSQL notifies committed events itself (in the transaction, store/postgres.py).
+        db = SqliteConnector(url, on_events=lambda: unix.notify(EVENTS))
+        notifier = unix
     if migrate:
         db.create_schema()
     return store_for(db, notifier)

@@ -2,8 +2,9 @@
 
 Channels: RUNS (a run may be claimable now), ACCOUNTS (an account was deleted or its
 session replaced: workers close browser contexts), SCHEDULES (schedules changed: pollers
-re-read next fires). A lost notification costs latency only: every loop also sleeps until
-the next due time it reads from the database, and looks again after a safety interval.
+re-read next fires), EVENTS (events were committed: webhook deliverers fan them out).
+A lost notification costs latency only: every loop also sleeps until the next due time it
+reads from the database, and looks again after a safety interval.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from openoutreach_server.store.wake import WakeListener, poke_all
 RUNS = "runs"
 ACCOUNTS = "accounts"
 SCHEDULES = "schedules"
-CHANNELS = (RUNS, ACCOUNTS, SCHEDULES)
+EVENTS = "events"
+CHANNELS = (RUNS, ACCOUNTS, SCHEDULES, EVENTS)
 
 
 class Listening(Protocol):
@@ -46,8 +48,10 @@ class Notifier(Protocol):
 
 
 # One byte per channel in a datagram; runs and accounts share the workers' sockets, the
-# pollers have their own directory so that the busy enqueue path never wakes them.
-_BYTE = {RUNS: b"!", ACCOUNTS: b"a", SCHEDULES: b"s"}
+# pollers and the deliverers have their own directories so that the busy enqueue path never
+# wakes them.
+_BYTE = {RUNS: b"!", ACCOUNTS: b"a", SCHEDULES: b"s", EVENTS: b"e"}
+_SUBDIR = {SCHEDULES: "schedules", EVENTS: "events"}
 
 
 class UnixSocketNotifier:
@@ -57,7 +61,8 @@ class UnixSocketNotifier:
         self.wake_dir = wake_dir
 
     def _dir(self, channel: str) -> Path:
-        return self.wake_dir / "schedules" if channel == SCHEDULES else self.wake_dir
+        sub = _SUBDIR.get(channel)
+        return self.wake_dir / sub if sub else self.wake_dir
 
     def _path(self, channel: str, name: str) -> Path:
         return self._dir(channel) / f"{name}.sock"

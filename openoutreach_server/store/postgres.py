@@ -38,14 +38,25 @@ def conninfo(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+# Taken before an event is written, held to commit: event ids then commit in increasing
+# order, so a reader that saw event N has seen every event below N (the feed's cursor and
+# the webhook fan-out rely on it). NOTIFY is sent at commit, and only if it commits.
+_BEFORE_EVENT = "SELECT pg_advisory_xact_lock(%s), pg_notify('oo_events', '')"
+EVENTS_LOCK_KEY = 0x6F6F_6576  # "ooev"
+
+
 class PgConn:
     """A pooled connection inside a transaction, speaking the ports' SQL."""
 
     def __init__(self, conn: psycopg.Connection[dict[str, Any]]) -> None:
         self.raw = conn
+        self._events_locked = False
 
     def execute(self, sql: str, params: Any = (), /) -> psycopg.Cursor[dict[str, Any]]:
         """Run one statement."""
+        if not self._events_locked and sql.startswith("INSERT INTO events"):
+            self.raw.execute(_BEFORE_EVENT, (EVENTS_LOCK_KEY,))
+            self._events_locked = True
         return self.raw.execute(translate(sql), params)
 
     def executemany(self, sql: str, params: Any, /) -> psycopg.Cursor[dict[str, Any]]:
@@ -73,6 +84,7 @@ class PostgresConnector:
         " FOR UPDATE SKIP LOCKED)"
     )
     due_lock = " FOR UPDATE OF s SKIP LOCKED"
+    skip_locked = " FOR UPDATE SKIP LOCKED"
 
     def __init__(self, url: str, *, max_connections: int = 8) -> None:
         parsed = make_url(url)

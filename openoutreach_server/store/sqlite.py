@@ -13,9 +13,10 @@ defines the schema (schema.py); Alembic migrates it (migrate.py).
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -43,8 +44,9 @@ class SqliteConnector:
     # BEGIN IMMEDIATE serialises every write transaction: nothing to skip.
     claim_target = "id = ? AND status = 'pending'"
     due_lock = ""
+    skip_locked = ""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, on_events: Callable[[], None] | None = None) -> None:
         parsed = make_url(url)
         if parsed.get_backend_name() != "sqlite":
             raise ValueError(f"not a SQLite URL: {url}")
@@ -56,6 +58,8 @@ class SqliteConnector:
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._all: list[sqlite3.Connection] = []
+        # Called after a write transaction that added events commits (wakes the deliverer).
+        self.on_events = on_events
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -64,15 +68,32 @@ class SqliteConnector:
             conn.row_factory = sqlite3.Row
             for pragma in _PRAGMAS:
                 conn.execute(pragma)
+            self._watch_events(conn)
             self._local.conn = conn
             self._all.append(conn)
         return conn
+
+    def _watch_events(self, conn: sqlite3.Connection) -> None:
+        """A temporary trigger (this connection only) that notes an insert into `events`, so
+        the commit can wake the deliverer without a query on every write."""
+
+        def written() -> None:
+            self._local.events = True
+
+        conn.create_function("oo_event_written", 0, written)
+        # Before the migration there is no events table: loops fall back to due times.
+        with contextlib.suppress(sqlite3.OperationalError):
+            conn.execute(
+                "CREATE TEMP TRIGGER IF NOT EXISTS oo_event_written AFTER INSERT ON main.events"
+                " BEGIN SELECT oo_event_written(); END"
+            )
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction (BEGIN IMMEDIATE), committed on success, rolled back on error."""
         with self._write_lock:
             conn = self._conn()
+            self._local.events = False
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -80,6 +101,9 @@ class SqliteConnector:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+            events = self._local.events
+        if events and self.on_events is not None:
+            self.on_events()
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:

@@ -40,7 +40,7 @@ def test_create_sends_every_option_and_the_database_holds_them(
         not_before=start,
         priority=7,
         tags=["campaign-7", "wave-1"],
-        callback_url="https://crm.example/hooks/oo",
+        callback_url="https://93.184.215.14/hooks/oo",
         on_quota="fail",
         idempotency_key=key,
     )
@@ -55,7 +55,7 @@ def test_create_sends_every_option_and_the_database_holds_them(
     assert (row["dry_run"], row["priority"], row["on_quota"]) == (1, 7, "fail")
     assert row["not_before"] == start.timestamp()
     assert json.loads(row["tags"]) == ["campaign-7", "wave-1"]
-    assert row["callback_url"] == "https://crm.example/hooks/oo"
+    assert row["callback_url"] == "https://93.184.215.14/hooks/oo"
     assert row["idempotency_key"] == key
 
     as_dict = oo.runs.create(jane, {"type": "visit", "profile_url": PROFILE, "dwell_s": [1, 2]})

@@ -18,6 +18,7 @@ from openoutreach_server.api.deps import MAX_ID, Ctx, RunId, check_touchpoint
 from openoutreach_server.errors import Invalid, NotFound
 from openoutreach_server.schemas import HANDLE_PATTERN, RunCreate, RunOut, RunPage, RunStatus
 from openoutreach_server.store.records import LOGIN_TYPE, NewRun, RunFilter
+from openoutreach_server.webhooks import check_target
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 _ARTIFACT_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$"
@@ -46,6 +47,9 @@ async def create_run(
     """Queue one run; the same Idempotency-Key with the same body returns the same run."""
     touchpoint = body.touchpoint
     check_touchpoint(touchpoint, ctx.settings.linkedin_base_url)
+    if body.callback_url is not None:
+        # Resolves the host name: in a thread, like the database work below.
+        await asyncio.to_thread(check_target, ctx, "callback_url", body.callback_url)
     new = NewRun(
         handle=body.handle,
         type=touchpoint.type,

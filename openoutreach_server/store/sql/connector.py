@@ -56,6 +56,8 @@ class Connector(Protocol):
     claim_target: str
     # Appended to the poller's query of due schedules, likewise.
     due_lock: str
+    # Appended to a single-table SELECT of rows to take (webhook deliveries), likewise.
+    skip_locked: str
 
     def write(self) -> AbstractContextManager[Conn]:
         """A write transaction, committed on success, rolled back on error."""

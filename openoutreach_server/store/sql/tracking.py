@@ -134,7 +134,8 @@ def _settle(conn: Conn, handle: str, public_id: str | None, status: str | None, 
         "sent_at": row["sent_at"],
         "relationship": status,
     }
-    add_event(conn, f"invitation.{outcome}", data, now, handle=handle)
+    # The connect run's id: its callback_url hears how the invitation ended.
+    add_event(conn, f"invitation.{outcome}", data, now, handle=handle, run_id=data["run_id"])
 
 
 def _missing(conn: Conn, handle: str, result: Mapping[str, Any], now: float) -> None:
@@ -193,7 +194,7 @@ def _replies(conn: Conn, handle: str, result: Mapping[str, Any], now: float) -> 
             "run_id": int(row["run_id"]),
             "snippet": conversation.get("snippet"),
         }
-        add_event(conn, "message.replied", data, now, handle=handle)
+        add_event(conn, "message.replied", data, now, handle=handle, run_id=data["run_id"])
 
 
 @dataclass(frozen=True)
