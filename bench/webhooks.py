@@ -97,7 +97,12 @@ class Arrivals:
 def _receiver(arrivals: Arrivals) -> tuple[uvicorn.Server, str]:
     port = free_port()
     config = uvicorn.Config(
-        arrivals.app, host="127.0.0.1", port=port, log_level="warning", access_log=False
+        arrivals.app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        interface="asgi3",
     )
     server = uvicorn.Server(config)
     threading.Thread(target=server.run, daemon=True).start()

@@ -3,7 +3,7 @@ sends the due ones, signed (Standard Webhooks), retrying with backoff for about 
 
 Every worker process runs one; on several hosts they share the work through the database
 (a fan-out cursor under a row lock, deliveries taken with a lock that expires). A process
-that dies mid-send leaves its deliveries locked for a timeout and a margin; then another
+that dies mid-send leaves its deliveries locked for two timeouts and a margin; then another
 process (or itself, restarted) sends them
 again, with the same webhook-id: at-least-once, receivers deduplicate on the id.
 """
@@ -11,19 +11,16 @@ again, with the same webhook-id: at-least-once, receivers deduplicate on the id.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import os
 import random
-import time
-from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-import httpcore
 from loguru import logger
 
 from openoutreach_server.context import ServerContext
+from openoutreach_server.events.sender import Sender, origin
 from openoutreach_server.events.signing import payload, signed_headers
-from openoutreach_server.events.targets import GuardedBackend
 from openoutreach_server.loops import LoopService
 from openoutreach_server.store.notifier import EVENTS, Listening
 from openoutreach_server.store.sql.webhooks import Attempt, DueDelivery
@@ -52,8 +49,6 @@ MAX_RETRY_AFTER_S = 24 * 3600.0
 # A delivery taken but never recorded (its process died) is sent again this long after its
 # attempt's timeout.
 LOCK_MARGIN_S = 10.0
-_ERROR_CHARS = 300
-_MAX_BODY = 64 * 1024
 
 
 def retry_delay(attempts: int, retry_after: float | None = None) -> float | None:
@@ -81,82 +76,138 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     return max(when.timestamp() - now, 0.0)
 
 
-@dataclass(frozen=True)
-class Sent:
-    """What one HTTP attempt returned."""
-
-    status: int | None
-    error: str | None
-    retry_after: str | None
-    latency_ms: float
-
-
 class Deliverer(LoopService):
-    """Fans events out and sends due deliveries; woken when events are committed."""
+    """Fans events out, takes due deliveries and hands them to a fixed set of sender tasks;
+    results are recorded in batches. Woken when events are committed and when senders have
+    room for more."""
 
     name = "webhooks"
 
-    def __init__(self, ctx: ServerContext, *, concurrency: int = 64) -> None:
+    def __init__(self, ctx: ServerContext, *, senders: int = 32) -> None:
         super().__init__()
         self.ctx = ctx
-        # One batch is sent at once, so its lock need only outlast one attempt's timeout.
-        self.batch = concurrency
-        self.concurrency = concurrency
         settings = ctx.settings
-        self.timeout_s = settings.webhook_timeout_s
-        self.lock_s = self.timeout_s + LOCK_MARGIN_S
-        self._http = httpcore.AsyncConnectionPool(
-            max_connections=concurrency,
-            max_keepalive_connections=concurrency,
-            keepalive_expiry=30.0,
-            retries=0,
-            network_backend=GuardedBackend(settings.webhook_allow_private),
-        )
+        self.senders = senders
+        # Taken but not yet recorded, at most: those being sent and one more round waiting.
+        self.capacity = 2 * senders
+        # A taken delivery waits at most one attempt before its own: its lock outlasts both.
+        self.lock_s = 2 * settings.webhook_timeout_s + LOCK_MARGIN_S
+        self._http = Sender(settings.webhook_timeout_s, settings.webhook_allow_private)
+        self._queue: asyncio.Queue[DueDelivery] = asyncio.Queue()
+        self._results: list[Attempt] = []
+        self._results_ready = asyncio.Event()
+        self._taken = 0  # claimed and not yet recorded
+        self._tasks: list[asyncio.Task[None]] = []
         self._listening: Listening | None = None
         self._callback_secret: str | None = None
         self.sent = 0
 
     async def start(self) -> None:
-        """Listen for committed events, then run."""
+        """Start the senders and the recorder, listen for committed events, then run."""
+        self._tasks = [
+            asyncio.create_task(self._sender(), name=f"oo-webhook-sender-{i}")
+            for i in range(self.senders)
+        ]
+        self._tasks.append(asyncio.create_task(self._recorder(), name="oo-webhook-recorder"))
         # Short: a Unix socket's path is limited to about 100 characters.
         name = f"d{os.getpid()}-{id(self) & 0xFFFF:x}"
         self._listening = self.ctx.store.notifier.listen(name, {EVENTS: self.wake})
         await super().start()
 
     async def stop(self) -> None:
-        """Stop after the batch in flight; close connections."""
+        """Stop taking deliveries; let those in flight finish (one timeout at most), record
+        them, give back the ones not started; close connections."""
         await super().stop()
         if self._listening is not None:
             self._listening.stop()
             self._listening = None
-        await self._http.aclose()
+        unsent: list[int] = []
+        while not self._queue.empty():
+            unsent.append(self._queue.get_nowait().id)
+            self._queue.task_done()
+        if unsent:
+            await asyncio.to_thread(self.ctx.store.webhooks.release, unsent)
+            self._taken -= len(unsent)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._http.timeout_s + 1):
+                await self._queue.join()
+        await self._flush()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self._http.close()
 
     async def tick(self) -> float | None:
-        """Fan out new events, send what is due; again at once while work remains."""
+        """Fan out new events and take as many due deliveries as the senders have room for;
+        again at once while there is more."""
         store, clock = self.ctx.store.webhooks, self.ctx.clock
         fanned = await asyncio.to_thread(store.fan_out, clock.now())
-        due = await asyncio.to_thread(store.claim, clock.now(), self.batch, self.lock_s)
+        room = self.capacity - self._taken
+        due: list[DueDelivery] = []
+        if room > 0:
+            due = await asyncio.to_thread(store.claim, clock.now(), room, self.lock_s)
         if due:
-            await self._send_all(due)
-        if fanned or len(due) == self.batch:
+            if any(d.secret_enc is None for d in due):
+                # Read per batch, not cached: another process may have rotated it.
+                self._callback_secret = await asyncio.to_thread(callback_secret, self.ctx)
+            self._taken += len(due)
+            for delivery in due:
+                self._queue.put_nowait(delivery)
+        if fanned or (room > 0 and len(due) == room):
             return 0.0
+        if room <= 0:
+            return None  # the recorder wakes us when there is room
         nxt = await asyncio.to_thread(store.next_due)
         return None if nxt is None else nxt - clock.now()
 
-    async def _send_all(self, due: list[DueDelivery]) -> None:
-        if any(d.secret_enc is None for d in due):
-            # Read per batch, not cached: another process may have rotated it.
-            self._callback_secret = await asyncio.to_thread(callback_secret, self.ctx)
-        attempts = await asyncio.gather(*(self._attempt(d) for d in due))
-        disabled = await asyncio.to_thread(
-            self.ctx.store.webhooks.record,
-            attempts,
-            self.ctx.clock.now(),
-            self.ctx.settings.webhook_disable_after_s,
-        )
-        self.sent += len(attempts)
+    async def _sender(self) -> None:
+        while True:
+            delivery = await self._queue.get()
+            try:
+                result = await self._attempt(delivery)
+            except Exception as exc:  # a bug must not lose the delivery: retry it later
+                logger.exception("webhook delivery {} failed unexpectedly", delivery.id)
+                result = Attempt(
+                    delivery.id,
+                    delivery.webhook_id,
+                    False,
+                    None,
+                    repr(exc)[:300],
+                    0.0,
+                    self.ctx.clock.now() + BACKOFF_S[0],
+                )
+            self._results.append(result)
+            self._results_ready.set()
+            self._queue.task_done()
+
+    async def _recorder(self) -> None:
+        while True:
+            await self._results_ready.wait()
+            await self._flush()
+
+    async def _flush(self) -> None:
+        """Record every result that arrived, in one transaction; make room for more."""
+        self._results_ready.clear()
+        batch, self._results = self._results, []
+        if not batch:
+            return
+        try:
+            disabled = await asyncio.to_thread(
+                self.ctx.store.webhooks.record,
+                batch,
+                self.ctx.clock.now(),
+                self.ctx.settings.webhook_disable_after_s,
+            )
+        except Exception:
+            # Not recorded: the deliveries stay locked, then are sent again (same id).
+            logger.exception("recording {} webhook attempts failed", len(batch))
+            disabled = 0
+        self._taken -= len(batch)
+        self.sent += len(batch)
         if disabled:
             logger.warning("{} webhook endpoint(s) disabled (see webhook.disabled)", disabled)
+        self.wake()
 
     def _secret(self, delivery: DueDelivery) -> str:
         if delivery.secret_enc is not None:
@@ -168,7 +219,7 @@ class Deliverer(LoopService):
         now = self.ctx.clock.now()
         body = payload(delivery.event)
         headers = signed_headers(self._secret(delivery), delivery.event.id, body, now)
-        sent = await self._post(delivery.url, headers, body)
+        sent = await self._http.post(delivery.url, headers, body)
         status = sent.status
 
         def attempt(ok: bool, retry_at: float | None = None, disable: str | None = None) -> Attempt:
@@ -194,55 +245,8 @@ class Deliverer(LoopService):
             "webhook delivery {} of event {} to {} failed ({}); {}",
             delivery.id,
             delivery.event.id,
-            _origin(delivery.url),
+            origin(delivery.url),
             sent.error or f"HTTP {status}",
             "giving up" if delay is None else f"retrying in {delay:.0f}s",
         )
         return attempt(False, retry_at=None if delay is None else now + delay)
-
-    async def _post(self, url: str, headers: dict[str, str], body: bytes) -> Sent:
-        started = time.monotonic()
-        timeout = self.timeout_s
-        extensions = {
-            "timeout": {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
-        }
-        try:
-            async with (
-                asyncio.timeout(timeout),
-                self._http.stream(
-                    "POST", url, headers=list(headers.items()), content=body, extensions=extensions
-                ) as response,
-            ):
-                # The answer's body means nothing to us: read a little (so the connection
-                # can be reused), never all of a huge one.
-                read = 0
-                async for chunk in response.aiter_stream():
-                    read += len(chunk)
-                    if read > _MAX_BODY:
-                        break
-        except (TimeoutError, httpcore.TimeoutException):
-            return Sent(None, f"no answer within {timeout:g}s", None, _ms(started))
-        except httpcore.ConnectError as exc:
-            return Sent(None, f"could not connect: {_short(exc)}", None, _ms(started))
-        except (httpcore.ProtocolError, httpcore.NetworkError, httpcore.UnsupportedProtocol) as exc:
-            return Sent(None, f"{type(exc).__name__}: {_short(exc)}", None, _ms(started))
-        status = response.status
-        found = {k.decode().lower(): v.decode("latin-1") for k, v in response.headers}
-        error = None
-        if 300 <= status < 400:
-            error = f"HTTP {status}: redirects are not followed ({found.get('location', '')})"
-        return Sent(status, error, found.get("retry-after"), _ms(started))
-
-
-def _ms(started: float) -> float:
-    return round((time.monotonic() - started) * 1000, 1)
-
-
-def _short(exc: Exception) -> str:
-    return (str(exc) or type(exc).__name__)[:_ERROR_CHARS]
-
-
-def _origin(url: str) -> str:
-    """A URL without its path and query (which may carry tokens) for the log."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"

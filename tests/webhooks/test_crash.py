@@ -12,6 +12,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -23,7 +24,7 @@ from tests.conftest import API_KEY
 from tests.support.live import LiveServer
 from tests.support.receiver import Receiver
 from tests.support.store import add_accounts
-from tests.webhooks.conftest import register, run
+from tests.webhooks.conftest import register, run, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,6 +85,14 @@ def test_sigkill_mid_delivery_then_restart_delivers_every_event_with_its_id(
         second = _worker(settings, tmp_path / "second.log")
         try:
             got = receiver.wait_for(3 + 3 + 2, timeout=60)
+
+            # Recorded once the answer is back: wait for that too.
+            def all_delivered() -> list[dict[str, Any]]:
+                found = api.get(f"/webhooks/{hook['id']}/deliveries").json()["items"]
+                done = [d for d in found if d["status"] == "delivered"]
+                return done if len(done) == 5 else []
+
+            deliveries = wait_until(all_delivered)
         finally:
             second.send_signal(signal.SIGTERM)
             second.wait(timeout=30)
@@ -96,8 +105,6 @@ def test_sigkill_mid_delivery_then_restart_delivers_every_event_with_its_id(
         **{r: "run.completed" for r in finished},
         **{r: "run.canceled" for r in pending},
     }
-    deliveries = api.get(f"/webhooks/{hook['id']}/deliveries").json()["items"]
-    assert sorted(d["status"] for d in deliveries) == ["delivered"] * 5
     assert sorted(d["attempts"] for d in deliveries) == [1, 1, 2, 2, 2]
     with database.db.read() as conn:
         undelivered = conn.execute(

@@ -387,6 +387,18 @@ class SqlWebhooks:
             for row in rows
         ]
 
+    def release(self, ids: Sequence[int]) -> None:
+        """Give back deliveries taken but not attempted (a stopping deliverer)."""
+        if not ids:
+            return
+        marks = ", ".join("?" * len(ids))
+        with self.db.write() as conn:
+            conn.execute(
+                "UPDATE deliveries SET locked_until = NULL, attempts = attempts - 1"
+                f" WHERE id IN ({marks}) AND status = 'pending'",
+                list(ids),
+            )
+
     def record(self, attempts: Sequence[Attempt], now: float, disable_after_s: float) -> int:
         """Write how attempts went, in one transaction; an endpoint that failed for
         `disable_after_s` in a row (or answered 410) is disabled. Returns how many were
