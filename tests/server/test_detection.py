@@ -14,12 +14,14 @@ from openoutreach_server.main import create_app
 from tests.conftest import API_KEY
 from tests.server.conftest import login, wait_run
 from tests.support.live import LiveServer
+from tests.support.receiver import Receiver
 
 DEMO = "demo@example.com"
 
 
-def _run(client: httpx.Client, touchpoint: dict[str, Any]) -> dict[str, Any]:
-    response = client.post("/runs", json={"handle": "demo", "touchpoint": touchpoint})
+def _run(client: httpx.Client, touchpoint: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    body = {"handle": "demo", "touchpoint": touchpoint, **extra}
+    response = client.post("/runs", json=body)
     assert response.status_code == 201, response.text
     run = wait_run(client, response.json()["run_id"])
     assert run["status"] == "completed", run
@@ -42,13 +44,21 @@ def test_acceptance_withdrawal_and_reply_are_noticed_once(
     sim_settings: Settings, sim: SimServer
 ) -> None:
     sim_settings.detection_interval_s = 1.0
+    sim_settings.webhook_allow_private = True
     with (
         LiveServer(create_app(sim_settings)) as live,
         httpx.Client(base_url=live.url, headers={"X-API-Key": API_KEY}, timeout=60) as client,
+        Receiver() as hook_receiver,
+        Receiver() as callback,
     ):
         login(client, "demo", li_at="sim-li-at-demo")
+        kinds = ["invitation.accepted", "invitation.withdrawn", "message.replied"]
+        hook = client.post("/webhooks", json={"url": hook_receiver.url, "event_types": kinds})
+        secret = hook.json()["secret"]
         for public_id in ("jane-doe", "john-smith", "ivan-instant"):
-            _run(client, {"type": "connect", "profile_url": sim.profile_url(public_id)})
+            touchpoint = {"type": "connect", "profile_url": sim.profile_url(public_id)}
+            extra = {"callback_url": callback.url} if public_id == "jane-doe" else {}
+            _run(client, touchpoint, **extra)
         message = _run(
             client,
             {
@@ -99,6 +109,14 @@ def test_acceptance_withdrawal_and_reply_are_noticed_once(
             "john-smith": "withdrawn",
             "ivan-instant": "pending",
         }
+        # The webhook got each of them once; Jane's connect run heard of its acceptance.
+        got = [r.verify(secret) for r in hook_receiver.wait_for(3)]
+        assert sorted(e["type"] for e in got) == sorted(kinds)
+        assert {e["id"] for e in got} == {e["id"] for e in found}
+        callback_secret = client.get("/webhooks/callback-secret").json()["secret"]
+        heard = [r.verify(callback_secret)["type"] for r in callback.wait_for(2)]
+        assert sorted(heard) == ["invitation.accepted", "run.completed"]
+        assert len(hook_receiver.requests) == 3
         # The checks are ordinary, low-priority, read-only runs of the account.
         checks = client.get("/runs", params={"tag": "detection", "limit": 500}).json()["items"]
         assert {r["touchpoint"]["type"] for r in checks} >= {"sent_invitations", "inbox"}
