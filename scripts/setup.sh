@@ -51,3 +51,19 @@ if ! have_chromium; then
     .venv/bin/python -m playwright install chromium
   fi
 fi
+
+# The tests run every storage guarantee on PostgreSQL as well: they start a throwaway
+# cluster from Debian's server binaries (no service is enabled or started here).
+if [ "$kind" = dev ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian's postgresql (server binaries for the tests)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    # The package may start a cluster of its own: the tests do not use it.
+    if command -v service >/dev/null 2>&1; then service postgresql stop >/dev/null 2>&1 || true; fi
+  else
+    echo "setup: PostgreSQL server binaries are missing; the tests need them:" >&2
+    echo "       sudo apt-get install postgresql   (Debian/Ubuntu)" >&2
+    exit 1
+  fi
+fi
