@@ -128,6 +128,8 @@ class StorageState(_Strict):
 
 
 # Overrides are accepted for capped touchpoints only: a typo must not leave defaults in force.
+# A Literal so /docs lists them: the capped types of linkedin/touchpoints/registry.py
+# (tests/unit/test_touchpoint_registry.py keeps the two equal).
 QuotaType = Literal["visit", "connect", "message", "comment", "react", "inmail", "enrich"]
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from linkedin.touchpoints.models import TOUCHPOINT_TYPES
+from linkedin.touchpoints.registry import TOUCHPOINT_TYPES
 from openoutreach_server.api.gate import PROBLEM, problem_body
 from openoutreach_server.errors import Conflict, Invalid, NotFound
 

@@ -27,7 +27,7 @@ from fastapi.templating import Jinja2Templates
 from loguru import logger
 from starlette.datastructures import FormData
 
-from linkedin.touchpoints.models import TOUCHPOINT_TYPES
+from linkedin.touchpoints.registry import TOUCHPOINT_TYPES
 from openoutreach_server import __version__, accounts, runs
 from openoutreach_server.api.deps import MAX_ID
 from openoutreach_server.api.gate import key_matches
