@@ -21,6 +21,8 @@ from pydantic import (
 from linkedin.touchpoints.models import Touchpoint
 
 HANDLE_PATTERN = r"^[a-z0-9_-]{1,64}$"
+# Database ids are 64-bit integers: anything outside is no id at all (422, never a 500).
+MAX_ID = 2**63 - 1
 AccountStatus = Literal["active", "needs_login", "checkpoint", "paused", "restricted", "disabled"]
 RunStatus = Literal["pending", "running", "completed", "failed", "canceled", "interrupted"]
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
