@@ -19,6 +19,7 @@ lint: setup-dev
 	.venv/bin/ruff format --check .
 	.venv/bin/ruff check .
 	.venv/bin/mypy
+	.venv/bin/lint-imports
 
 format: setup-dev
 	.venv/bin/ruff format .

@@ -24,13 +24,13 @@ from cryptography.fernet import Fernet
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from openoutreach_server import accounts
-from openoutreach_server.api.problems import validation_errors
 from openoutreach_server.config import Settings
 from openoutreach_server.crypto import SecretBox
 from openoutreach_server.errors import Invalid
 from openoutreach_server.schemas import HANDLE_PATTERN, AccountCreate, AccountPatch
 from openoutreach_server.store.records import AccountExists, AccountRecord
 from openoutreach_server.store.sql.accounts import Plan as AccountPlan
+from openoutreach_server.validation import validation_errors
 
 Action = Literal["create", "update", "unchanged", "error"]
 # Write-only fields and the sealed column each is stored in.

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import hmac
 import json
 import os
 import secrets
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +132,13 @@ class SecretBox:
     def open_json(self, token: bytes) -> Any:
         """Decrypt a value sealed by `seal_json`."""
         return json.loads(self.open(token))
+
+
+def key_matches(presented: str | None, accepted: Collection[str]) -> bool:
+    """Constant-time check of a presented key against every accepted one."""
+    given = (presented or "").encode()
+    ok = False
+    for key in accepted:
+        # Compare against every key so timing does not reveal which one matched.
+        ok |= hmac.compare_digest(given, key.encode())
+    return bool(presented) and ok

@@ -15,20 +15,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from linkedin.touchpoints.errors import ErrorCode
+from linkedin.touchpoints.registry import DEFAULT_CAPS
 
 HOUR, DAY, WEEK = 3600.0, 86400.0, 7 * 86400.0
 WINDOWS: dict[str, float] = {"hour": HOUR, "day": DAY, "week": WEEK}
-
-# SPEC §7 defaults per touchpoint and window; a type missing here has no cap.
-DEFAULT_CAPS: dict[str, dict[str, int]] = {
-    "visit": {"hour": 100, "day": 150},
-    "connect": {"hour": 20, "day": 40, "week": 150},
-    "message": {"hour": 50, "day": 100},
-    "comment": {"hour": 30, "day": 50},
-    "react": {"hour": 100, "day": 150},
-    "inmail": {"day": 30},
-    "enrich": {"hour": 100},
-}
 
 # Which touchpoints a LinkedIn limit holds back, and for how long (seconds, overridable).
 COOLDOWN_SCOPE: dict[str, str] = {
@@ -106,6 +96,7 @@ def caps_for(
     """Effective caps per window: defaults, the account's overrides, scaled by warm-up."""
     if not s.caps_enabled:
         return {}
+    # The SPEC §7 defaults are a LinkedIn fact, registered with each touchpoint.
     caps = dict(DEFAULT_CAPS.get(touchpoint, {}))
     for window, value in (account.quotas or {}).get(touchpoint, {}).items():
         if window in WINDOWS and value is not None:

@@ -21,6 +21,8 @@ from pydantic import (
 from linkedin.touchpoints.models import Touchpoint
 
 HANDLE_PATTERN = r"^[a-z0-9_-]{1,64}$"
+# Database ids are 64-bit integers: anything outside is no id at all (422, never a 500).
+MAX_ID = 2**63 - 1
 AccountStatus = Literal["active", "needs_login", "checkpoint", "paused", "restricted", "disabled"]
 RunStatus = Literal["pending", "running", "completed", "failed", "canceled", "interrupted"]
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -128,6 +130,8 @@ class StorageState(_Strict):
 
 
 # Overrides are accepted for capped touchpoints only: a typo must not leave defaults in force.
+# A Literal so /docs lists them: the capped types of linkedin/touchpoints/registry.py
+# (tests/unit/test_touchpoint_registry.py keeps the two equal).
 QuotaType = Literal["visit", "connect", "message", "comment", "react", "inmail", "enrich"]
 
 

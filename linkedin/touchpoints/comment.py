@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from playwright.async_api import Locator, Page
 
 from linkedin import selectors as S
 from linkedin.browser.navigation import overlays_dismissed, raise_if_blocked, wait_unless_blocked
 from linkedin.touchpoints.connect import wait_any
+from linkedin.touchpoints.context import TouchpointContext
 from linkedin.touchpoints.disabled_send import require_enabled
 from linkedin.touchpoints.editor import (
     clear_editor,
@@ -21,9 +20,6 @@ from linkedin.touchpoints.editor import (
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 from linkedin.touchpoints.models import CommentInput, CommentResult, check_exact_text
 from linkedin.touchpoints.posts import PostOnPage, open_target_post
-
-if TYPE_CHECKING:
-    from linkedin.touchpoints.runner import TouchpointContext
 
 BOX_TIMEOUT_MS = 10_000
 VERIFY_TIMEOUT_MS = 15_000

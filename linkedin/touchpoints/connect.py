@@ -17,6 +17,7 @@ from linkedin.browser.navigation import (
     wait_unless_blocked,
 )
 from linkedin.browser.pace import Pace
+from linkedin.touchpoints.context import TouchpointContext
 from linkedin.touchpoints.disabled_send import require_enabled
 from linkedin.touchpoints.editor import click
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
@@ -215,15 +216,14 @@ async def _send_button(dialog: Locator, *, with_note: bool) -> Locator:
     return last
 
 
-async def connect(
-    page: Page, touchpoint: ConnectInput, pace: Pace, *, dry_run: bool = False
-) -> ConnectResult:
+async def connect(page: Page, touchpoint: ConnectInput, ctx: TouchpointContext) -> ConnectResult:
     """Invite the profile's owner, with the note exactly as given.
 
     Dry run: everything is checked and Connect located, but Connect is not clicked,
     because on some profiles that click alone sends the invitation. An empty note is
     treated as no note.
     """
+    pace, dry_run = ctx.pace, ctx.dry_run
     # An empty note and no note look the same on LinkedIn; the gate dialog refuses "".
     note = touchpoint.note or None
     if note is not None and "\r" in note:

@@ -14,6 +14,7 @@ from playwright.async_api import Page
 from linkedin import selectors as S
 from linkedin.browser.navigation import overlays_dismissed, raise_if_blocked
 from linkedin.touchpoints.connect import MENU_TIMEOUT_MS, wait_any
+from linkedin.touchpoints.context import TouchpointContext
 from linkedin.touchpoints.editor import click
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 from linkedin.touchpoints.models import ConnectionStatusInput, ConnectionStatusResult, Degree
@@ -110,7 +111,7 @@ async def read_status(page: Page, profile: ProfilePage) -> tuple[Status, Degree 
 
 
 async def connection_status(
-    page: Page, touchpoint: ConnectionStatusInput
+    page: Page, touchpoint: ConnectionStatusInput, ctx: TouchpointContext
 ) -> ConnectionStatusResult:
     """Open the profile and report connected, pending, not_connected, follow_only,
     incoming_request or self. Read-only: a dry run does the same."""

@@ -8,6 +8,7 @@ from playwright.async_api import Page
 
 from linkedin.browser.navigation import goto
 from linkedin.browser.page_state import PageState, classify_url
+from linkedin.touchpoints.context import TouchpointContext
 from linkedin.touchpoints.models import EnrichInput, EnrichResult
 from linkedin.voyager import fetch_profile
 
@@ -24,11 +25,11 @@ async def ensure_on_linkedin(page: Page, base_url: str) -> None:
     await goto(page, base_url.rstrip("/") + "/feed/")
 
 
-async def enrich(page: Page, touchpoint: EnrichInput, base_url: str) -> EnrichResult:
+async def enrich(page: Page, touchpoint: EnrichInput, ctx: TouchpointContext) -> EnrichResult:
     """Fetch the full profile (name, headline, location, urn, positions, educations, degree).
 
     Raises SESSION_EXPIRED (401), PROFILE_NOT_FOUND (403/404), RATE_LIMITED, CHECKPOINT or
     ACCOUNT_RESTRICTED. Read-only: a dry run does the same.
     """
-    await ensure_on_linkedin(page, base_url)
+    await ensure_on_linkedin(page, ctx.base_url)
     return await fetch_profile(page, touchpoint.target_id())

@@ -24,7 +24,7 @@ also when met while loading more of the list.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from playwright.async_api import Page
@@ -37,6 +37,7 @@ from linkedin.browser.responses import ResponseWatch
 from linkedin.browser.settle import NetworkActivity, marker_or_settled
 from linkedin.touchpoints.cards import FIRST_IN_JS, HAS_JS, PICK_CARDS_JS, TEXT_JS
 from linkedin.touchpoints.connect import wait_any
+from linkedin.touchpoints.context import TouchpointContext
 from linkedin.touchpoints.editor import normalise
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 from linkedin.touchpoints.models import (
@@ -51,9 +52,6 @@ from linkedin.touchpoints.models import (
     thread_id_of,
     thread_url,
 )
-
-if TYPE_CHECKING:
-    from linkedin.touchpoints.runner import TouchpointContext
 
 INBOX_PATH = "/messaging/"
 LIST_TIMEOUT_MS = 15_000

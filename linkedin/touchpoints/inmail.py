@@ -7,8 +7,6 @@ Message at all) is NOT_AVAILABLE; no credits left is NO_CREDITS.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from playwright.async_api import Locator, Page
 
 from linkedin import selectors as S
@@ -21,14 +19,12 @@ from linkedin.touchpoints.compose import (
     sent_count,
     settled_degree,
 )
+from linkedin.touchpoints.context import TouchpointContext
 from linkedin.touchpoints.credits import parse_credits
 from linkedin.touchpoints.editor import clear_editor, require_visible_text, type_into_editor
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 from linkedin.touchpoints.models import InmailInput, InmailResult, check_exact_text
 from linkedin.touchpoints.profile_page import open_profile
-
-if TYPE_CHECKING:
-    from linkedin.touchpoints.runner import TouchpointContext
 
 
 async def _credits(compose: Compose, page: Page) -> int | None:

@@ -7,8 +7,6 @@ arrives the same whether the account's "Press Enter to send" setting is on or of
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from playwright.async_api import Page
 
 from linkedin.browser.navigation import overlays_dismissed
@@ -20,13 +18,11 @@ from linkedin.touchpoints.compose import (
     settled_degree,
     thread_url,
 )
+from linkedin.touchpoints.context import TouchpointContext
 from linkedin.touchpoints.editor import clear_editor, require_visible_text, type_into_editor
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 from linkedin.touchpoints.models import MessageInput, MessageResult, check_exact_text
 from linkedin.touchpoints.profile_page import open_profile
-
-if TYPE_CHECKING:
-    from linkedin.touchpoints.runner import TouchpointContext
 
 
 async def message(page: Page, touchpoint: MessageInput, ctx: TouchpointContext) -> MessageResult:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import (
@@ -18,13 +18,12 @@ from pydantic import (
     model_validator,
 )
 
+if TYPE_CHECKING:
+    from linkedin.touchpoints.registry import SIDE_EFFECTING as SIDE_EFFECTING
+    from linkedin.touchpoints.registry import TOUCHPOINT_TYPES as TOUCHPOINT_TYPES
+
 DEFAULT_BASE_URL = "https://www.linkedin.com"
 PUBLIC_ID_MAX = 100
-
-# Touchpoints that change something on LinkedIn: executed at most once, never silently re-run.
-SIDE_EFFECTING: frozenset[str] = frozenset(
-    {"connect", "withdraw", "message", "react", "comment", "inmail"}
-)
 
 
 def _id_char(char: str) -> bool:
@@ -504,20 +503,16 @@ AnyTouchpoint = (
 )
 Touchpoint = Annotated[AnyTouchpoint, Field(discriminator="type")]
 TOUCHPOINT_ADAPTER: TypeAdapter[AnyTouchpoint] = TypeAdapter(Touchpoint)
-TOUCHPOINT_TYPES: tuple[str, ...] = (
-    "enrich",
-    "visit",
-    "connection_status",
-    "connect",
-    "withdraw",
-    "message",
-    "react",
-    "comment",
-    "inmail",
-    "recent_posts",
-    "sent_invitations",
-    "inbox",
-)
+
+
+def __getattr__(name: str) -> Any:
+    # SIDE_EFFECTING and TOUCHPOINT_TYPES are registry facts (linkedin.touchpoints.registry),
+    # still importable from here; the registry imports this module, so only lazily.
+    if name in ("SIDE_EFFECTING", "TOUCHPOINT_TYPES"):
+        from linkedin.touchpoints import registry
+
+        return getattr(registry, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def parse_touchpoint(data: Any, base_url: str = DEFAULT_BASE_URL) -> AnyTouchpoint:

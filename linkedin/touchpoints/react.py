@@ -8,7 +8,6 @@ remove a reaction already there). Verified by aria-pressed and the trigger's lab
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
@@ -16,13 +15,11 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from linkedin import selectors as S
 from linkedin.browser.navigation import overlays_dismissed, raise_if_blocked, wait_unless_blocked
 from linkedin.touchpoints.connect import wait_any
+from linkedin.touchpoints.context import TouchpointContext
 from linkedin.touchpoints.editor import click, hover
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 from linkedin.touchpoints.models import ReactInput, Reaction, ReactResult
 from linkedin.touchpoints.posts import PostOnPage, open_target_post
-
-if TYPE_CHECKING:
-    from linkedin.touchpoints.runner import TouchpointContext
 
 MENU_TIMEOUT_MS = 3_000
 VERIFY_TIMEOUT_MS = 10_000

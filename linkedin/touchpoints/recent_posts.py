@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from playwright.async_api import Page
 
+from linkedin.touchpoints.context import TouchpointContext
 from linkedin.touchpoints.models import RecentPostsInput, RecentPostsResult
 from linkedin.touchpoints.posts import recent_posts_of
-
-if TYPE_CHECKING:
-    from linkedin.touchpoints.runner import TouchpointContext
 
 
 async def recent_posts(

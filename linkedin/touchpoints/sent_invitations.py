@@ -31,6 +31,7 @@ from linkedin.browser.responses import ResponseWatch
 from linkedin.browser.settle import NetworkActivity, marker_or_settled
 from linkedin.touchpoints.cards import FIRST_IN_JS, PICK_CARDS_JS, TEXT_JS
 from linkedin.touchpoints.connect import wait_any
+from linkedin.touchpoints.context import TouchpointContext
 from linkedin.touchpoints.editor import click, normalise
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 from linkedin.touchpoints.models import (
@@ -309,7 +310,9 @@ async def read_sent_invitations(
 
 
 async def sent_invitations(
-    page: Page, touchpoint: SentInvitationsInput, base_url: str, pace: Pace
+    page: Page, touchpoint: SentInvitationsInput, ctx: TouchpointContext
 ) -> SentInvitationsResult:
     """The `sent_invitations` touchpoint: read-only, so a dry run reads too."""
-    return await read_sent_invitations(page, base_url, max_pages=touchpoint.max_pages, pace=pace)
+    return await read_sent_invitations(
+        page, ctx.base_url, max_pages=touchpoint.max_pages, pace=ctx.pace
+    )

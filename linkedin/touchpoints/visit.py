@@ -5,18 +5,17 @@ from __future__ import annotations
 from playwright.async_api import Page
 
 from linkedin.browser.navigation import raise_if_blocked
-from linkedin.browser.pace import Pace
+from linkedin.touchpoints.context import TouchpointContext
 from linkedin.touchpoints.models import VisitInput, VisitResult
 from linkedin.touchpoints.profile_page import open_profile, read_degree
 
 
-async def visit(
-    page: Page, touchpoint: VisitInput, pace: Pace, *, dry_run: bool = False
-) -> VisitResult:
+async def visit(page: Page, touchpoint: VisitInput, ctx: TouchpointContext) -> VisitResult:
     """Open the profile, dwell (and scroll) within `dwell_s`, report final URL and degree.
 
     A visit has no final click, so a dry run visits too (and says so in the result).
     """
+    pace = ctx.pace
     profile = await open_profile(page, touchpoint.profile_url)
     degree = await read_degree(profile.card)
     low, high = touchpoint.dwell_s
@@ -33,5 +32,5 @@ async def visit(
         final_url=profile.final_url,
         public_identifier=profile.public_id,
         degree=degree,
-        dry_run=dry_run,
+        dry_run=ctx.dry_run,
     )

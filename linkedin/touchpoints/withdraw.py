@@ -32,6 +32,7 @@ from linkedin.browser.pace import Pace
 from linkedin.browser.settle import NetworkActivity, marker_or_settled
 from linkedin.touchpoints.connect import DIALOG_TIMEOUT_MS, VERIFY_TIMEOUT_MS, wait_any
 from linkedin.touchpoints.connection_status import read_status
+from linkedin.touchpoints.context import TouchpointContext
 from linkedin.touchpoints.editor import click
 from linkedin.touchpoints.errors import ErrorCode, TouchpointError
 from linkedin.touchpoints.models import WithdrawInput, WithdrawResult
@@ -142,14 +143,13 @@ async def _via_sent_page(
     return True
 
 
-async def withdraw(
-    page: Page, touchpoint: WithdrawInput, base_url: str, pace: Pace, *, dry_run: bool = False
-) -> WithdrawResult:
+async def withdraw(page: Page, touchpoint: WithdrawInput, ctx: TouchpointContext) -> WithdrawResult:
     """Withdraw the invitation sent to the profile's owner (`not_pending` if there is none).
 
     Dry run: everything up to the dialog's Withdraw button is located (the dialog is
     opened and closed again), nothing is withdrawn.
     """
+    base_url, pace, dry_run = ctx.base_url, ctx.pace, ctx.dry_run
     profile = await open_profile(page, touchpoint.profile_url)
     public_id = profile.public_id
 

@@ -9,10 +9,11 @@ from fastapi.security import APIKeyHeader
 
 from linkedin.touchpoints.models import AnyTouchpoint, check_linkedin_url
 from linkedin.touchpoints.runner import supported_types
-from openoutreach_server.api.gate import key_matches
 from openoutreach_server.api.problems import ApiError
 from openoutreach_server.context import ServerContext
+from openoutreach_server.crypto import key_matches
 from openoutreach_server.errors import Invalid
+from openoutreach_server.schemas import MAX_ID
 
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
 
@@ -38,8 +39,6 @@ async def require_key(
 
 Ctx = Annotated[ServerContext, Depends(get_ctx)]
 
-# Database ids are 64-bit integers: anything outside is no id at all (422, never a 500).
-MAX_ID = 2**63 - 1
 RunId = Annotated[int, Path(ge=1, le=MAX_ID, description="A run's id")]
 ScheduleId = Annotated[int, Path(ge=1, le=MAX_ID, description="A schedule's id")]
 

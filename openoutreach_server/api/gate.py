@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 import json
 import secrets
 from collections.abc import Callable, Collection
@@ -19,6 +18,8 @@ from urllib.parse import quote
 from fastapi import HTTPException
 from loguru import logger
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from openoutreach_server.crypto import key_matches
 
 PROBLEM = "application/problem+json"
 # Paths anyone may open: liveness for load balancers and container health checks.
@@ -42,16 +43,6 @@ class BodyTooLarge(HTTPException):
 
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"request body is larger than {limit} bytes")
-
-
-def key_matches(presented: str | None, accepted: Collection[str]) -> bool:
-    """Constant-time check of a presented key against every accepted one."""
-    given = (presented or "").encode()
-    ok = False
-    for key in accepted:
-        # Compare against every key so timing does not reveal which one matched.
-        ok |= hmac.compare_digest(given, key.encode())
-    return bool(presented) and ok
 
 
 def _basic_password(header: str | None) -> str | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine.url import make_url
 
-from linkedin.touchpoints.models import SIDE_EFFECTING
+from linkedin.touchpoints.registry import SIDE_EFFECTING
 from openoutreach_server.clock import Clock, DatabaseClock, SystemClock
 from openoutreach_server.config import Settings
 from openoutreach_server.store.notifier import (

@@ -27,13 +27,12 @@ from fastapi.templating import Jinja2Templates
 from loguru import logger
 from starlette.datastructures import FormData
 
-from linkedin.touchpoints.models import TOUCHPOINT_TYPES
+from linkedin.touchpoints.registry import TOUCHPOINT_TYPES
 from openoutreach_server import __version__, accounts, runs
-from openoutreach_server.api.deps import MAX_ID
-from openoutreach_server.api.gate import key_matches
 from openoutreach_server.context import ServerContext
+from openoutreach_server.crypto import key_matches
 from openoutreach_server.errors import Conflict, Invalid, NotFound
-from openoutreach_server.schemas import HANDLE_PATTERN
+from openoutreach_server.schemas import HANDLE_PATTERN, MAX_ID
 from openoutreach_server.store.records import LOGIN_PRIORITY, LOGIN_TYPE, NewRun, RunFilter
 from openoutreach_server.ui import views
 from openoutreach_server.ui.auth import (

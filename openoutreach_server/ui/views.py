@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from openoutreach_server import accounts, runs, schedules
-from openoutreach_server.api.routes.hosts import list_hosts
 from openoutreach_server.context import ServerContext
+from openoutreach_server.hosts import list_hosts
 from openoutreach_server.schemas import (
     AccountOut,
     HostOut,

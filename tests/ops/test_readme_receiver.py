@@ -22,7 +22,9 @@ def _receiver_source() -> str:
 
 
 def test_the_readme_receiver_is_ten_lines() -> None:
-    assert len(_receiver_source().strip().splitlines()) <= 10
+    # Blank lines are the formatter's (ruff formats the README's code blocks), not code.
+    code = [line for line in _receiver_source().splitlines() if line.strip()]
+    assert len(code) <= 10
 
 
 def test_the_readme_receiver_accepts_a_signed_event_and_refuses_a_forged_one(

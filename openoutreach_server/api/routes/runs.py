@@ -12,7 +12,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from linkedin.touchpoints.models import SIDE_EFFECTING, TOUCHPOINT_TYPES
+from linkedin.touchpoints.registry import SIDE_EFFECTING, TOUCHPOINT_TYPES
 from openoutreach_server import runs
 from openoutreach_server.api.deps import MAX_ID, Ctx, RunId, check_touchpoint
 from openoutreach_server.errors import Invalid, NotFound
