@@ -1,5 +1,5 @@
 """All persistence behind small ports: runs, accounts, schedules, workers, events,
-tracking (detection), and a notifier.
+tracking (detection), metrics, and a notifier.
 
 Routers and services call these and never write SQL or open transactions themselves; every
 public method of a port is one transaction. `open_store(settings)` picks the backend from
@@ -20,6 +20,7 @@ from openoutreach_server.store.postgres import PostgresConnector, conninfo
 from openoutreach_server.store.sql.accounts import SqlAccounts
 from openoutreach_server.store.sql.connector import Connector
 from openoutreach_server.store.sql.events import SqlEvents
+from openoutreach_server.store.sql.metrics import SqlMetrics
 from openoutreach_server.store.sql.runs import SqlRuns
 from openoutreach_server.store.sql.schedules import SqlSchedules
 from openoutreach_server.store.sql.tracking import SqlTracking
@@ -38,6 +39,7 @@ class Store:
     workers: SqlWorkers
     events: SqlEvents
     tracking: SqlTracking
+    metrics: SqlMetrics
     notifier: Notifier
 
     @property
@@ -75,6 +77,7 @@ def store_for(db: Connector, notifier: Notifier) -> Store:
         workers=SqlWorkers(db),
         events=SqlEvents(db),
         tracking=SqlTracking(db),
+        metrics=SqlMetrics(db),
         notifier=notifier,
     )
 
