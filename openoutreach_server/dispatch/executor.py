@@ -230,7 +230,7 @@ class Executor:
             try:
                 # The worker itself is alive (GET /hosts, GET /metrics), with this load.
                 sessions = self.open_sessions()
-                memory = await self._db(self.browser_memory)
+                memory = await self._browser_memory()
                 await self._db(
                     self.store.workers.heartbeat,
                     self.worker_id,
@@ -251,6 +251,15 @@ class Executor:
                     logger.warning("{} of {} leases were lost", len(ids) - owned, len(ids))
             except Exception:
                 logger.exception("heartbeat failed")
+
+    async def _browser_memory(self) -> int:
+        # A figure for GET /metrics: failing to measure it must not stop the heartbeat
+        # that keeps this worker's leases.
+        try:
+            return await self._db(self.browser_memory)
+        except Exception:
+            logger.exception("measuring the browser's memory failed")
+            return 0
 
     async def _prune_artifacts(self) -> None:
         assert self._artifacts is not None
