@@ -7,6 +7,8 @@ per finished run, 20 % of them with a delivery, one enabled webhook and a fan-ou
 events behind, and 4 live workers. Then:
 
 - `snapshot`: the metrics port alone, in-process (the database queries);
+- `snapshot_no_cursor`: the same without the webhook and the cursor, the undelivered count's
+  worst case (every event looked up for a run with a callback_url);
 - `render`: the collector and prometheus_client's text encoder, in-process (queries + text);
 - `http`: GET /metrics from a real `openoutreach-server serve --no-worker` process.
 
@@ -190,6 +192,22 @@ def measure(backend: str, runs: int, pg_url: str | None) -> dict[str, Any]:
                 "body_bytes": len(body),
                 "series": sum(1 for line in body.splitlines() if not line.startswith(b"#")),
             }
+            # Worst case of the undelivered count: no webhook and no fan-out cursor, so every
+            # event is looked up for a run with a callback_url.
+            with store.db.write() as conn:
+                conn.execute("DELETE FROM webhooks")
+                conn.execute("DELETE FROM meta WHERE key = ?", (FANOUT_CURSOR_KEY,))
+            results["snapshot_no_cursor"] = timed(snapshot)
+            with store.db.write() as conn:
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)",
+                    (FANOUT_CURSOR_KEY, str(counts["events"] - 100)),
+                )
+                conn.execute(
+                    "INSERT INTO webhooks (url, enabled, secret_enc, created_at, updated_at)"
+                    " VALUES ('https://hooks.example.com/x', ?, ?, ?, ?)",
+                    (True, b"sealed", time.time(), time.time()),
+                )
         finally:
             store.dispose()
         port = free_port()
@@ -208,6 +226,7 @@ def measure(backend: str, runs: int, pg_url: str | None) -> dict[str, Any]:
             results["http"] = timed(scrape)
     print(
         f"{backend:>10} {runs:>7} runs: snapshot {results['snapshot']['median_ms']} ms,"
+        f" (no cursor: {results['snapshot_no_cursor']['median_ms']} ms),"
         f" render {results['render']['median_ms']} ms, HTTP {results['http']['median_ms']} ms"
         f" (max {results['http']['max_ms']}), {results['series']} series,"
         f" {results['body_bytes']} bytes"
