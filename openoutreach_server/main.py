@@ -16,12 +16,14 @@ from openoutreach_server.api.routes import accounts as accounts_api
 from openoutreach_server.api.routes import events as events_api
 from openoutreach_server.api.routes import health as health_api
 from openoutreach_server.api.routes import hosts as hosts_api
+from openoutreach_server.api.routes import metrics as metrics_api
 from openoutreach_server.api.routes import runs as runs_api
 from openoutreach_server.api.routes import schedules as schedules_api
 from openoutreach_server.api.routes import webhooks as webhooks_api
 from openoutreach_server.clock import Clock
 from openoutreach_server.config import Settings
 from openoutreach_server.dispatch.executor import RunFn
+from openoutreach_server.metrics import metrics_registry
 from openoutreach_server.runtime import WorkerRuntime, build_context
 from openoutreach_server.schemas import Problem
 from openoutreach_server.ui import router as ui_router
@@ -62,6 +64,7 @@ def create_app(
         openapi_url="/openapi.json" if settings.docs else None,
     )
     app.state.ctx = ctx
+    app.state.metrics_registry = metrics_registry(ctx.store, settings, ctx.clock)
     app.add_middleware(
         Gate, keys=lambda: ctx.api_keys, max_body=settings.max_body_bytes, ui=gate_check(ctx)
     )
@@ -85,5 +88,6 @@ def create_app(
     app.include_router(hosts_api.router, dependencies=auth, responses=errors)
     app.include_router(events_api.router, dependencies=auth, responses=errors)
     app.include_router(webhooks_api.router, dependencies=auth, responses=errors)
+    app.include_router(metrics_api.router, dependencies=auth, responses=errors)
     app.include_router(ui_router)  # the operator page: its own cookie session, see ui/auth.py
     return app

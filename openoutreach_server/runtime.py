@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 
 from linkedin.browser.launch import find_chromium
+from linkedin.browser.memory import chromium_rss_bytes
 from linkedin.browser.pool import BrowserPool
 from openoutreach_server.artifacts import ArtifactStore
 from openoutreach_server.clock import Clock
@@ -126,6 +127,7 @@ class WorkerRuntime:
         if self.pool is not None:
             pool = self.pool
             ctx.executor.open_sessions = lambda: pool.open_sessions
+            ctx.executor.browser_memory = chromium_rss_bytes
         await ctx.executor.start()
         ctx.scheduler = Scheduler(ctx.store, settings, clock=ctx.clock, notify=ctx.notify)
         await ctx.scheduler.start()

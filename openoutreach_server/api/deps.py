@@ -9,9 +9,9 @@ from fastapi.security import APIKeyHeader
 
 from linkedin.touchpoints.models import AnyTouchpoint, check_linkedin_url
 from linkedin.touchpoints.runner import supported_types
+from openoutreach_server.api.gate import presents_key
 from openoutreach_server.api.problems import ApiError
 from openoutreach_server.context import ServerContext
-from openoutreach_server.crypto import key_matches
 from openoutreach_server.errors import Invalid
 from openoutreach_server.schemas import MAX_ID
 
@@ -27,13 +27,14 @@ async def get_ctx(request: Request) -> ServerContext:
 async def require_key(
     request: Request, key: Annotated[str | None, Security(_api_key)] = None
 ) -> None:
-    """Document the X-API-Key scheme in OpenAPI; the Gate middleware already checked it.
+    """Document the X-API-Key scheme in OpenAPI; the Gate middleware already checked it
+    (the key may also come as `Authorization: Bearer <key>`).
 
     Checked again here (constant time) so a router mounted without the Gate stays closed.
     """
     # Async: a plain `def` dependency costs a thread-pool round trip per request.
     ctx: ServerContext = request.app.state.ctx
-    if not key_matches(key, ctx.api_keys):
+    if not presents_key(key, request.headers.get("authorization"), ctx.api_keys):
         raise ApiError(401, "Unauthorized", "missing or invalid X-API-Key header")
 
 

@@ -45,6 +45,22 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, f"request body is larger than {limit} bytes")
 
 
+def bearer_token(header: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header (how Prometheus and most
+    monitoring agents send a secret), or None."""
+    scheme, _, token = (header or "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+def presents_key(
+    x_api_key: str | None, authorization: str | None, accepted: Collection[str]
+) -> bool:
+    """Whether a request carries an accepted key: as X-API-Key, or as a bearer token."""
+    return key_matches(x_api_key, accepted) or key_matches(bearer_token(authorization), accepted)
+
+
 def _basic_password(header: str | None) -> str | None:
     if not header or not header.lower().startswith("basic "):
         return None
@@ -157,7 +173,7 @@ class Gate:
         if self.ui is not None and under_ui(path):
             return self.ui(path, headers.get("cookie"))
         keys = self.keys()
-        if key_matches(headers.get("x-api-key"), keys):
+        if presents_key(headers.get("x-api-key"), headers.get("authorization"), keys):
             return True
         return path.startswith(BASIC_PATHS_PREFIX) and key_matches(
             _basic_password(headers.get("authorization")), keys

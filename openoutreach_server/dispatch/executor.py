@@ -83,6 +83,9 @@ class Executor:
         self._side_tasks: set[asyncio.Future[Any]] = set()
         # How many browser sessions this worker keeps open (reported with its heartbeat).
         self.open_sessions: Callable[[], int] = lambda: 0
+        # Resident memory of this worker's browser in bytes (reported with its heartbeat;
+        # measured off the event loop).
+        self.browser_memory: Callable[[], int] = lambda: 0
         self.scope = ClaimScope(host=settings.worker_host, unpinned=settings.claim_unpinned)
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -225,13 +228,16 @@ class Executor:
             await asyncio.sleep(interval)
             ids = list(self._tasks)
             try:
-                # The worker itself is alive (GET /hosts), with this load.
+                # The worker itself is alive (GET /hosts, GET /metrics), with this load.
+                sessions = self.open_sessions()
+                memory = await self._browser_memory()
                 await self._db(
                     self.store.workers.heartbeat,
                     self.worker_id,
                     self.clock.now(),
                     len(ids),
-                    self.open_sessions(),
+                    sessions,
+                    memory,
                 )
                 if not ids:
                     continue
@@ -245,6 +251,15 @@ class Executor:
                     logger.warning("{} of {} leases were lost", len(ids) - owned, len(ids))
             except Exception:
                 logger.exception("heartbeat failed")
+
+    async def _browser_memory(self) -> int:
+        # A figure for GET /metrics: failing to measure it must not stop the heartbeat
+        # that keeps this worker's leases.
+        try:
+            return await self._db(self.browser_memory)
+        except Exception:
+            logger.exception("measuring the browser's memory failed")
+            return 0
 
     async def _prune_artifacts(self) -> None:
         assert self._artifacts is not None

@@ -1,5 +1,5 @@
 """All persistence behind small ports: runs, accounts, schedules, workers, events,
-tracking (detection), webhooks, and a notifier.
+tracking (detection), webhooks, metrics, and a notifier.
 
 Routers and services call these and never write SQL or open transactions themselves; every
 public method of a port is one transaction. `open_store(settings)` picks the backend from
@@ -25,6 +25,7 @@ from openoutreach_server.store.postgres import PostgresConnector, conninfo
 from openoutreach_server.store.sql.accounts import SqlAccounts
 from openoutreach_server.store.sql.connector import Connector
 from openoutreach_server.store.sql.events import SqlEvents
+from openoutreach_server.store.sql.metrics import SqlMetrics
 from openoutreach_server.store.sql.runs import SqlRuns
 from openoutreach_server.store.sql.schedules import SqlSchedules
 from openoutreach_server.store.sql.tracking import SqlTracking
@@ -45,6 +46,7 @@ class Store:
     events: SqlEvents
     tracking: SqlTracking
     webhooks: SqlWebhooks
+    metrics: SqlMetrics
     notifier: Notifier
 
     @property
@@ -83,6 +85,7 @@ def store_for(db: Connector, notifier: Notifier) -> Store:
         events=SqlEvents(db),
         tracking=SqlTracking(db),
         webhooks=SqlWebhooks(db),
+        metrics=SqlMetrics(db),
         notifier=notifier,
     )
 

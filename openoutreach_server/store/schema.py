@@ -212,6 +212,8 @@ class Worker(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     running: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     open_sessions: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # Resident memory of this worker's Chromium processes, summed (GET /metrics).
+    memory_bytes: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     stopped_at: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (Index("ix_workers_host", "host", "heartbeat_at"),)

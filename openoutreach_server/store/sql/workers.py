@@ -46,19 +46,28 @@ class SqlWorkers:
                 (worker_id, host, pid, now, now, capacity),
             )
 
-    def heartbeat(self, worker_id: str, now: float, running: int, open_sessions: int) -> None:
-        """The worker is alive, with this load."""
+    def heartbeat(
+        self,
+        worker_id: str,
+        now: float,
+        running: int,
+        open_sessions: int,
+        memory_bytes: int = 0,
+    ) -> None:
+        """The worker is alive, with this load (and its browser's resident memory)."""
         with self.db.write() as conn:
             conn.execute(
-                "UPDATE workers SET heartbeat_at = ?, running = ?, open_sessions = ? WHERE id = ?",
-                (now, running, open_sessions, worker_id),
+                "UPDATE workers SET heartbeat_at = ?, running = ?, open_sessions = ?,"
+                " memory_bytes = ? WHERE id = ?",
+                (now, running, open_sessions, memory_bytes, worker_id),
             )
 
     def stopped(self, worker_id: str, now: float) -> None:
         """The worker stopped cleanly."""
         with self.db.write() as conn:
             conn.execute(
-                "UPDATE workers SET stopped_at = ?, running = 0, open_sessions = 0 WHERE id = ?",
+                "UPDATE workers SET stopped_at = ?, running = 0, open_sessions = 0,"
+                " memory_bytes = 0 WHERE id = ?",
                 (now, worker_id),
             )
 
