@@ -432,7 +432,11 @@ class SqlRuns:
             if plan.pick is not None:
                 candidates.append((plan.pick.id, plan.pick.priority))
         candidates.sort(key=lambda c: (-c[1], c[0]))
-        for run_id, _ in candidates[:limit]:
+        # Not just the first `limit`: on PostgreSQL another host may be taking some of them
+        # right now (skipped, or refused by the unique index); the next ones are still ours.
+        for run_id, _ in candidates:
+            if len(round_.claimed) >= limit:
+                break
             row = self._claim_one(conn, run_id, worker_id, now + lease_s, now)
             if row is not None:
                 round_.claimed.append(_claimed(row))
