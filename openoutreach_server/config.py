@@ -112,6 +112,11 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'openoutreach.db').resolve()}"
 
     @property
+    def worker_stale_s(self) -> float:
+        """A worker not heard of for this long is gone (heartbeats come every lease/3)."""
+        return 3 * self.lease_s
+
+    @property
     def artifacts_dir(self) -> Path:
         """Where failed runs keep their screenshot, HTML and trace."""
         return self.data_dir / "artifacts"

@@ -14,9 +14,8 @@ router = APIRouter(tags=["hosts"])
 def list_hosts(ctx: Ctx) -> list[HostOut]:
     """Hosts with a live worker (heartbeat within three lease periods) or pinned accounts."""
     now = ctx.clock.now()
-    stale_s = 3 * ctx.settings.lease_s
     out = []
-    for host in ctx.store.workers.hosts(now, stale_s):
+    for host in ctx.store.workers.hosts(now, ctx.settings.worker_stale_s):
         workers = [
             WorkerOut(
                 worker_id=w.id,
