@@ -4,8 +4,8 @@ Usage: python -m tests.support.noop_worker LOGFILE  (settings from OO_* env)
 
 Each line: `start|end RUN_ID HANDLE PID TIME HOST` (HOST: OO_WORKER_HOST). Test knobs:
 - NOOP_DELAY_S: how long a touchpoint takes (default 0.01 s);
-- NOOP_SLOW_HANDLES: comma-separated handles whose touchpoints take an hour instead (to
-  have runs in flight when the process is killed);
+- NOOP_SLOW_HANDLES: comma-separated handles whose touchpoints (not their logins) take an
+  hour instead, to have runs in flight when the process is killed;
 - NOOP_CLOCK_SKEW_S: this process's wall clock (time.time) is off by that many seconds, as
   on a host whose clock is wrong. Applied before the server is imported, so everything in
   the process reads the skewed time; the log lines too.
@@ -74,7 +74,8 @@ def main() -> None:
 
     async def noop(run: Claimed) -> dict[str, Any]:
         log("start", run)
-        await asyncio.sleep(3600 if run.handle in slow else delay)
+        held = run.handle in slow and run.type != "login"
+        await asyncio.sleep(3600 if held else delay)
         log("end", run)
         return {"pid": os.getpid(), "host": host}
 
