@@ -9,6 +9,7 @@ completed_at); wall time is printed too. Logging is configured as the server doe
 
     .venv/bin/python -m bench.drain                 # ~30-60 s
     BENCH_DRAIN_RUNS=5000 .venv/bin/python -m bench.drain
+    BENCH_BACKEND=postgresql .venv/bin/python -m bench.drain   # on PostgreSQL
 """
 
 from __future__ import annotations
@@ -27,12 +28,14 @@ if __package__ in (None, ""):
 from bench import profiling
 from bench.common import (
     RESULTS,
-    connect,
+    BenchDb,
+    backend,
     create_schema,
     fmt_rate,
     insert_accounts,
     insert_pending_runs,
     percentile,
+    result_name,
     temp_data_dir,
     write_result,
 )
@@ -41,7 +44,7 @@ TARGET_PER_S = 1000.0
 TIME_LIMIT_S = 150.0
 
 
-async def _drain(data_dir: Path, total: int, accounts: int, log_level: str) -> dict[str, Any]:
+async def _drain(db_: BenchDb, total: int, accounts: int, log_level: str) -> dict[str, Any]:
     from loguru import logger
 
     from openoutreach_server.config import Settings
@@ -49,8 +52,10 @@ async def _drain(data_dir: Path, total: int, accounts: int, log_level: str) -> d
     from openoutreach_server.logs import configure_logging
     from openoutreach_server.store import open_store
 
+    data_dir = db_.data_dir
     settings = Settings(
         data_dir=data_dir,
+        database_url=db_.database_url(),
         max_sessions=accounts,
         pace="fast",
         caps=False,  # 400 no-op visits per account would hit the caps at once
@@ -77,7 +82,7 @@ async def _drain(data_dir: Path, total: int, accounts: int, log_level: str) -> d
     while time.monotonic() < deadline:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(executor.idle.wait(), timeout=0.5)
-        with contextlib.closing(connect(data_dir)) as conn:
+        with contextlib.closing(db_.connect()) as conn:
             done = conn.execute("SELECT count(*) FROM runs WHERE status='completed'").fetchone()[0]
         if done >= total:
             break
@@ -95,11 +100,14 @@ def main() -> dict:
     log_level = os.environ.get("BENCH_DRAIN_LOG_LEVEL", "INFO")
     handles = [f"acct{i:03d}" for i in range(accounts)]
     profile_summary = None
+    kind = backend()
     with temp_data_dir("drain") as data_dir:
-        create_schema(data_dir)
-        insert_accounts(data_dir, handles)
+        db_ = BenchDb(data_dir, kind)
+        create_schema(db_)
+        insert_accounts(db_, handles)
         t0 = time.perf_counter()
-        insert_pending_runs(data_dir, handles, total)
+        insert_pending_runs(db_, handles, total)
+        db_.analyze()
         print(
             f"  pre-filled {total:,} pending runs over {accounts} accounts in "
             f"{time.perf_counter() - t0:.1f} s"
@@ -107,11 +115,11 @@ def main() -> dict:
         prof = None
         if profiling.enabled():
             prof = profiling.start(os.getpid(), RESULTS / "drain.pyspy.txt", 10)
-        out = asyncio.run(_drain(data_dir, total, accounts, log_level))
+        out = asyncio.run(_drain(db_, total, accounts, log_level))
         if prof is not None:
             prof.wait(timeout=60)
             profile_summary = profiling.summarize(RESULTS / "drain.pyspy.txt")
-        with contextlib.closing(connect(data_dir)) as conn:
+        with contextlib.closing(db_.connect()) as conn:
             first_start, last_done = conn.execute(
                 "SELECT min(started_at), max(completed_at) FROM runs WHERE status='completed'"
             ).fetchone()
@@ -128,7 +136,7 @@ def main() -> dict:
     rate = out["completed"] / span if span and span > 0 else 0.0
     full_buckets = per_bucket[:-1] or per_bucket
     print(
-        f"drain: {out['completed']:,} runs in {span:.2f} s (wall {out['wall_s']:.2f} s) = "
+        f"drain ({kind}): {out['completed']:,} runs in {span:.2f} s (wall {out['wall_s']:.2f} s) = "
         f"{fmt_rate(rate)} runs/s (target >= {fmt_rate(TARGET_PER_S)}/s: "
         f"{'PASS' if rate >= TARGET_PER_S else 'FAIL'})"
     )
@@ -158,8 +166,9 @@ def main() -> dict:
         "per_second_completions": per_bucket,
         "statuses": statuses,
         "profile": profile_summary,
+        "backend": kind,
     }
-    write_result("drain", result)
+    write_result(result_name("drain", kind), result)
     return result
 
 
