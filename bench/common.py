@@ -156,6 +156,54 @@ def pg_version() -> str | None:
     return str(row[0]) if row else None
 
 
+def pg_cpu_s() -> float:
+    """CPU seconds used so far by this process's PostgreSQL server (postmaster and its
+    backends alive now); 0 without one."""
+    if _PG_SERVER is None:
+        return 0.0
+    import psutil
+
+    try:
+        pid = int((_PG_SERVER.data / "postmaster.pid").read_text().split()[0])
+        procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    except (OSError, ValueError, psutil.Error):
+        return 0.0
+    total = 0.0
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            times = proc.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+class CpuMeter:
+    """CPU used between start() and stop(): the whole machine (share of all cores) and the
+    PostgreSQL server (share of one core)."""
+
+    def start(self) -> CpuMeter:
+        import psutil
+
+        self._t0 = time.perf_counter()
+        self._machine0 = psutil.cpu_times()
+        self._pg0 = pg_cpu_s()
+        return self
+
+    def stop(self) -> dict[str, float]:
+        import psutil
+
+        wall = time.perf_counter() - self._t0
+        m1 = psutil.cpu_times()
+        busy = sum(getattr(m1, f) - getattr(self._machine0, f) for f in ("user", "system"))
+        busy += sum(
+            getattr(m1, f, 0) - getattr(self._machine0, f, 0) for f in ("nice", "irq", "softirq")
+        )
+        cores = os.cpu_count() or 1
+        return {
+            "machine_busy_pct": round(100 * busy / (wall * cores), 1),
+            "postgres_cpu_pct_of_core": round(100 * (pg_cpu_s() - self._pg0) / wall, 1),
+        }
+
+
 class _PgConn:
     """A psycopg connection taking the `?` placeholders of the fills (sqlite3's API subset)."""
 

@@ -29,6 +29,7 @@ from bench import profiling
 from bench.common import (
     RESULTS,
     BenchDb,
+    CpuMeter,
     backend,
     create_schema,
     fmt_rate,
@@ -76,6 +77,7 @@ async def _drain(db_: BenchDb, total: int, accounts: int, log_level: str) -> dic
 
     executor = Executor(db, settings, noop)
     wall0 = time.perf_counter()
+    cpu = CpuMeter().start()
     await executor.start()
     deadline = time.monotonic() + TIME_LIMIT_S
     done = 0
@@ -87,11 +89,12 @@ async def _drain(db_: BenchDb, total: int, accounts: int, log_level: str) -> dic
         if done >= total:
             break
     wall = time.perf_counter() - wall0
+    usage = cpu.stop()
     await executor.stop(grace_s=5)
     db.dispose()
     logger.remove()
     log_file.close()
-    return {"wall_s": wall, "completed": done, "timed_out": done < total}
+    return {"wall_s": wall, "completed": done, "timed_out": done < total, "cpu": usage}
 
 
 def main() -> dict:
@@ -145,7 +148,7 @@ def main() -> dict:
             f"  per-second completions: min {min(full_buckets)}, median "
             f"{percentile(full_buckets, 50):.0f}, max {max(full_buckets)}"
         )
-    print(f"  final statuses: {statuses}")
+    print(f"  final statuses: {statuses}; CPU {out['cpu']}")
     if profile_summary:
         profiling.print_summary("bench process (executor) for the first 10 s", profile_summary)
     result = {
@@ -165,6 +168,7 @@ def main() -> dict:
         "timed_out": out["timed_out"],
         "per_second_completions": per_bucket,
         "statuses": statuses,
+        "cpu": out["cpu"],
         "profile": profile_summary,
         "backend": kind,
     }

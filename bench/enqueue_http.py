@@ -31,6 +31,7 @@ from bench.common import (
     PROFILE_URL,
     RESULTS,
     BenchDb,
+    CpuMeter,
     ServerProcess,
     backend,
     fmt_rate,
@@ -82,7 +83,9 @@ def main() -> dict:
                     )
                 cpu0 = _cpu(server.pid)
                 t0 = time.perf_counter()
+                meter = CpuMeter().start()
                 res = loadgen.run_load(url, BODY, API_KEY, conns, duration)
+                res.update(meter.stop())
                 res["server_cpu_pct"] = round(
                     100 * (_cpu(server.pid) - cpu0) / (time.perf_counter() - t0), 1
                 )
@@ -94,7 +97,9 @@ def main() -> dict:
                     f"  {conns:4d} connections ({res['tool']}): {fmt_rate(res['ok_per_s'])} "
                     f"enqueues/s, p50 {res['latency_ms']['p50_ms']} ms, p99 "
                     f"{res['latency_ms']['p99_ms']} ms, non-2xx {res['non_2xx']}, "
-                    f"socket errors {res['socket_errors']}, server CPU {res['server_cpu_pct']}%"
+                    f"socket errors {res['socket_errors']}, server CPU {res['server_cpu_pct']}%, "
+                    f"PostgreSQL {res['postgres_cpu_pct_of_core']}%, machine "
+                    f"{res['machine_busy_pct']}% busy"
                 )
         with contextlib.closing(db.connect()) as conn:
             stored = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
