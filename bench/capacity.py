@@ -6,7 +6,9 @@ For each N in BENCH_CAPACITY_ACCOUNTS (default 10,50,100,200):
 - the simulator (its own process) gets N accounts (li_at), a target profile per account,
   and a connected member with a post;
 - a fresh server with OO_PACE=fast, OO_CAPS=false, OO_WARMUP_DAYS=0 and
-  OO_MAX_SESSIONS=N (every account may keep its browser context warm); N accounts created
+  OO_MAX_SESSIONS=N (every account may keep its browser context warm; `N:S` in
+  BENCH_CAPACITY_ACCOUNTS sets S instead, and adds that point to the earlier results); N
+  accounts created
   and logged in through the API (setup, not measured);
 - an open-loop load: BENCH_CAPACITY_RATE runs per account per minute (default 2, about
   five times a human pace of one action every 1.5-3.5 min), spread evenly, cycling through
@@ -27,6 +29,7 @@ and its Chromium tree at the end of the window; the backlog left.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -44,6 +47,7 @@ import psutil
 
 from bench.common import (
     API_KEY,
+    RESULTS,
     ServerProcess,
     connect,
     free_port,
@@ -176,8 +180,13 @@ class Load:
         self._thread.join(timeout=30)
 
 
-def point(sim: Simulator, n: int, per_min: float, warmup_s: float, duration_s: float) -> dict:
-    """One N: set up, load, measure."""
+def point(
+    sim: Simulator, n: int, per_min: float, warmup_s: float, duration_s: float, sessions: int
+) -> dict:
+    """One N (with `sessions` browser contexts at most): set up, load, measure."""
+    from bench.run_all import wait_quiet
+
+    quiet = wait_quiet()
     post = sim.prepare(n)
     with temp_data_dir(f"capacity-{n}") as data_dir:
         port = free_port()
@@ -185,7 +194,7 @@ def point(sim: Simulator, n: int, per_min: float, warmup_s: float, duration_s: f
             data_dir,
             OO_LINKEDIN_BASE_URL=sim.url,
             OO_WARMUP_DAYS="0",
-            OO_MAX_SESSIONS=str(n),
+            OO_MAX_SESSIONS=str(sessions),
             OO_SESSION_IDLE_TTL_S="3600",
             OO_RUN_TIMEOUT_S="120",
             OO_LOG_LEVEL="WARNING",
@@ -232,6 +241,14 @@ def point(sim: Simulator, n: int, per_min: float, warmup_s: float, duration_s: f
             for proc in server_procs:
                 with contextlib.suppress(psutil.Error):
                     chromium += "chrom" in proc.name().lower()
+            # Read while the server runs: a graceful stop lets running runs finish.
+            with contextlib.closing(connect(data_dir)) as conn:
+                backlog = dict(
+                    conn.execute(
+                        "SELECT status, count(*) FROM runs WHERE status IN ('pending', 'running')"
+                        " GROUP BY status"
+                    ).fetchall()
+                )
             load.stop()
             in_window = [rid for at, rid in load.posted if w0 <= at < w1]
         with contextlib.closing(connect(data_dir)) as conn:
@@ -251,9 +268,6 @@ def point(sim: Simulator, n: int, per_min: float, warmup_s: float, duration_s: f
                 f"SELECT created_at, started_at, completed_at FROM runs WHERE id IN ({marks})",
                 in_window,
             ).fetchall()
-            backlog = conn.execute(
-                "SELECT count(*) FROM runs WHERE status IN ('pending', 'running')"
-            ).fetchone()[0]
     window = w1 - w0
     cores = os.cpu_count() or 1
     busy = sum(getattr(machine1, f) - getattr(machine0, f) for f in ("user", "system", "nice"))
@@ -261,7 +275,8 @@ def point(sim: Simulator, n: int, per_min: float, warmup_s: float, duration_s: f
     durations = [e - s for _, s, e in rows if s is not None and e is not None]
     result = {
         "accounts": n,
-        "max_sessions": n,
+        "machine_busy_before_pct": quiet,
+        "max_sessions": sessions,
         "logged_in": logged_in,
         "setup_s": round(setup_s, 1),
         "offered_per_min": round(per_min * n, 1),
@@ -280,7 +295,9 @@ def point(sim: Simulator, n: int, per_min: float, warmup_s: float, duration_s: f
         "machine_busy_pct": round(100 * busy / (window * cores), 1),
         "pss_mb_server_and_chromium": round(pss, 1),
         "chromium_processes": chromium,
-        "backlog_at_end": backlog,
+        "backlog_at_end": sum(backlog.values()),
+        "pending_at_end": backlog.get("pending", 0),
+        "running_at_end": backlog.get("running", 0),
         "refused_posts": load.refused,
     }
     d = result["dispatch_wait"] or {}
@@ -296,15 +313,24 @@ def point(sim: Simulator, n: int, per_min: float, warmup_s: float, duration_s: f
 
 
 def main() -> dict:
-    counts = [int(x) for x in os.environ.get("BENCH_CAPACITY_ACCOUNTS", "10,50,100,200").split(",")]
+    # "N" or "N:S" (N accounts, S = OO_MAX_SESSIONS; default S = N).
+    specs = os.environ.get("BENCH_CAPACITY_ACCOUNTS", "10,50,100,200").split(",")
+    counts = [(int(a), int(b or a)) for a, _, b in (x.partition(":") for x in specs)]
     per_min = float(os.environ.get("BENCH_CAPACITY_RATE", "2"))
     warmup = float(os.environ.get("BENCH_CAPACITY_WARMUP_S", "20"))
     duration = float(os.environ.get("BENCH_CAPACITY_DURATION_S", "60"))
     sim = Simulator()
     try:
-        points = [point(sim, n, per_min, warmup, duration) for n in counts]
+        points = [point(sim, n, per_min, warmup, duration, m) for n, m in counts]
     finally:
         sim.stop()
+    # Points measured before with other (accounts, max_sessions) stay in the results.
+    previous = RESULTS / "capacity.json"
+    if previous.exists():
+        done = {(p["accounts"], p["max_sessions"]) for p in points}
+        kept = json.loads(previous.read_text()).get("points", [])
+        points += [p for p in kept if (p["accounts"], p["max_sessions"]) not in done]
+        points.sort(key=lambda p: (p["accounts"], -p["max_sessions"]))
     out = {
         "rate_per_account_per_min": per_min,
         "warmup_s": warmup,
@@ -314,6 +340,9 @@ def main() -> dict:
         "points": points,
     }
     write_result("capacity", out)
+    from bench.run_all import write_doc
+
+    write_doc()
     return out
 
 

@@ -10,6 +10,7 @@ completed_at); wall time is printed too. Logging is configured as the server doe
     .venv/bin/python -m bench.drain                 # ~30-60 s
     BENCH_DRAIN_RUNS=5000 .venv/bin/python -m bench.drain
     BENCH_BACKEND=postgresql .venv/bin/python -m bench.drain   # on PostgreSQL
+    BENCH_DRAIN_PROCESSES=2 .venv/bin/python -m bench.drain    # 2 worker processes instead
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,6 +31,7 @@ if __package__ in (None, ""):
 from bench import profiling
 from bench.common import (
     RESULTS,
+    ROOT,
     BenchDb,
     CpuMeter,
     backend,
@@ -37,6 +41,7 @@ from bench.common import (
     insert_pending_runs,
     percentile,
     result_name,
+    server_env,
     temp_data_dir,
     write_result,
 )
@@ -97,8 +102,64 @@ async def _drain(db_: BenchDb, total: int, accounts: int, log_level: str) -> dic
     return {"wall_s": wall, "completed": done, "timed_out": done < total, "cpu": usage}
 
 
+def _drain_processes(db_: BenchDb, total: int, handles: list[str], procs: int) -> dict[str, Any]:
+    """The same drain by `procs` real worker processes (tests/support/noop_worker.py: the
+    `worker` command with a no-op touchpoint), all started before the work is released."""
+    from openoutreach_server.config import Settings
+    from openoutreach_server.store import open_store
+    from openoutreach_server.store.notifier import RUNS
+
+    env = server_env(
+        db_.data_dir,
+        OO_MAX_SESSIONS=str(len(handles)),
+        OO_LOG_LEVEL="WARNING",
+        NOOP_DELAY_S="0",
+        **db_.env(),
+    )
+    log = db_.data_dir / "events.log"
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.support.noop_worker", str(log)],
+            cwd=ROOT,
+            env=env,
+            stderr=(db_.data_dir / f"worker{i}.err").open("wb"),
+        )
+        for i in range(procs)
+    ]
+    store = open_store(Settings(data_dir=db_.data_dir, database_url=db_.database_url()))
+    try:
+        deadline = time.monotonic() + 60
+        while len([w for h in store.workers.hosts(time.time(), 60) for w in h.workers]) < procs:
+            if time.monotonic() > deadline:
+                raise RuntimeError("workers did not start")
+            time.sleep(0.1)
+        wall0 = time.perf_counter()
+        cpu = CpuMeter().start()
+        with contextlib.closing(db_.connect()) as conn, conn:
+            conn.execute("UPDATE accounts SET status = 'active', status_reason = NULL")
+        store.notifier.notify(RUNS)
+        done = 0
+        deadline = time.monotonic() + TIME_LIMIT_S
+        while done < total and time.monotonic() < deadline:
+            time.sleep(0.25)
+            with contextlib.closing(db_.connect()) as conn:
+                done = conn.execute(
+                    "SELECT count(*) FROM runs WHERE status='completed'"
+                ).fetchone()[0]
+        wall = time.perf_counter() - wall0
+        usage = cpu.stop()
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            worker.wait(timeout=30)
+        store.dispose()
+    return {"wall_s": wall, "completed": done, "timed_out": done < total, "cpu": usage}
+
+
 def main() -> dict:
     total = int(os.environ.get("BENCH_DRAIN_RUNS", "20000"))
+    procs = int(os.environ.get("BENCH_DRAIN_PROCESSES", "0"))
     accounts = int(os.environ.get("BENCH_DRAIN_ACCOUNTS", "50"))
     log_level = os.environ.get("BENCH_DRAIN_LOG_LEVEL", "INFO")
     handles = [f"acct{i:03d}" for i in range(accounts)]
@@ -107,7 +168,8 @@ def main() -> dict:
     with temp_data_dir("drain") as data_dir:
         db_ = BenchDb(data_dir, kind)
         create_schema(db_)
-        insert_accounts(db_, handles)
+        # Worker processes start before the work is released (accounts made active).
+        insert_accounts(db_, handles, status="paused" if procs else "active")
         t0 = time.perf_counter()
         insert_pending_runs(db_, handles, total)
         db_.analyze()
@@ -118,7 +180,10 @@ def main() -> dict:
         prof = None
         if profiling.enabled():
             prof = profiling.start(os.getpid(), RESULTS / "drain.pyspy.txt", 10)
-        out = asyncio.run(_drain(db_, total, accounts, log_level))
+        if procs:
+            out = _drain_processes(db_, total, handles, procs)
+        else:
+            out = asyncio.run(_drain(db_, total, accounts, log_level))
         if prof is not None:
             prof.wait(timeout=60)
             profile_summary = profiling.summarize(RESULTS / "drain.pyspy.txt")
@@ -139,7 +204,8 @@ def main() -> dict:
     rate = out["completed"] / span if span and span > 0 else 0.0
     full_buckets = per_bucket[:-1] or per_bucket
     print(
-        f"drain ({kind}): {out['completed']:,} runs in {span:.2f} s (wall {out['wall_s']:.2f} s) = "
+        f"drain ({kind}, {procs or 'in-process'} workers): {out['completed']:,} runs in "
+        f"{span:.2f} s (wall {out['wall_s']:.2f} s) = "
         f"{fmt_rate(rate)} runs/s (target >= {fmt_rate(TARGET_PER_S)}/s: "
         f"{'PASS' if rate >= TARGET_PER_S else 'FAIL'})"
     )
@@ -171,8 +237,10 @@ def main() -> dict:
         "cpu": out["cpu"],
         "profile": profile_summary,
         "backend": kind,
+        "processes": procs or None,
     }
-    write_result(result_name("drain", kind), result)
+    name = result_name("drain", kind) + (f"-{procs}proc" if procs else "")
+    write_result(name, result)
     return result
 
 

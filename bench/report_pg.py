@@ -85,6 +85,15 @@ def render_pg() -> str:
             f"| drain, no-op, {runs:,} runs / 50 accounts | {_n(a)}/s | {_n(b)}/s | "
             f"{_ratio(b, a)} |"
         )
+    for procs in (1, 2, 4):
+        a, b = _load(f"drain-{procs}proc"), _load(f"drain-postgresql-{procs}proc")
+        if a or b:
+            va = a["figure"]["value"] if a else None
+            vb = b["figure"]["value"] if b else None
+            lines.append(
+                f"| drain by {procs} `worker` process{'es' if procs > 1 else ''} (no-op"
+                f" touchpoint) | {_n(va)}/s | {_n(vb)}/s | {_ratio(vb, va)} |"
+            )
     rows, rows_pg = _dispatch_rows(disp), _dispatch_rows(disp_pg)
     for key in sorted(set(rows) | set(rows_pg)):
         s, t = rows.get(key), rows_pg.get(key)
@@ -122,6 +131,14 @@ def render_pg() -> str:
             f"| drain (executor in the bench process) | n/a | "
             f"{c['postgres_cpu_pct_of_core']} % | {c['machine_busy_pct']} % |"
         )
+    for procs in (1, 2, 4):
+        r = _load(f"drain-postgresql-{procs}proc")
+        if r and r.get("cpu"):
+            c = r["cpu"]
+            cpu_lines.append(
+                f"| drain by {procs} worker process(es) | n/a | "
+                f"{c['postgres_cpu_pct_of_core']} % | {c['machine_busy_pct']} % |"
+            )
     if cpu_lines:
         lines += [
             "Where the CPU went on PostgreSQL (server process, PostgreSQL's processes, in % of"
@@ -203,25 +220,33 @@ def render_capacity() -> str:
         " LinkedIn's).",
         "",
         f"Load: {cap['rate_per_account_per_min']} runs per account per minute, open loop, evenly"
-        f" spread, mix {', '.join(cap['mix'])}; OO_PACE=fast, caps off, OO_MAX_SESSIONS = N;"
+        f" spread, mix {', '.join(cap['mix'])}; OO_PACE=fast, caps off, OO_MAX_SESSIONS as listed;"
         f" {cap['warmup_s']:.0f} s of load, then {cap['duration_s']:.0f} s measured.",
         "",
-        "| accounts | offered /min | completed /min | dispatch wait p50 / p99 ms | run p50 ms |"
-        " CPU server / Chromium / simulator (% of a core) | machine busy | PSS server+Chromium"
-        " | PSS per account | backlog at end | failed |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "Offered = the target rate; posted = what the load generator managed to post in the"
+        " window (it slows down when the machine is saturated, as a client would not).",
+        "",
+        "| accounts | sessions | offered / posted /min | completed /min |"
+        " dispatch wait p50 / p99 ms | run p50 / p99 ms |"
+        " CPU server / Chromium / simulator (% of a core) | machine busy (before) |"
+        " PSS server+Chromium | PSS per account | pending / running at end | failed |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for p in cap["points"]:
         d = p["dispatch_wait"] or {}
         r = p["run_duration"] or {}
         c = p["cpu_pct_of_core"]
+        posted = 60 * p["posted_in_window"] / cap["duration_s"]
         lines.append(
-            f"| {p['accounts']} | {p['offered_per_min']} | {p['completed_per_min']} | "
-            f"{d.get('p50_ms')} / {d.get('p99_ms')} | {r.get('p50_ms')} | "
+            f"| {p['accounts']} | {p['max_sessions']} | {p['offered_per_min']} / {posted:.0f} | "
+            f"{p['completed_per_min']} | {d.get('p50_ms')} / {d.get('p99_ms')} | "
+            f"{r.get('p50_ms')} / {r.get('p99_ms')} | "
             f"{c['server_python']} / {c['chromium_and_driver']} / {c['simulator']} | "
-            f"{p['machine_busy_pct']} % | {p['pss_mb_server_and_chromium']:,.0f} MB | "
+            f"{p['machine_busy_pct']} % ({p.get('machine_busy_before_pct', 'n/a')} %) | "
+            f"{p['pss_mb_server_and_chromium']:,.0f} MB | "
             f"{p['pss_mb_server_and_chromium'] / p['accounts']:.0f} MB | "
-            f"{p['backlog_at_end']} | {p['failed_in_window']} |"
+            f"{p.get('pending_at_end', 'n/a')} / {p.get('running_at_end', 'n/a')} | "
+            f"{p['failed_in_window']} |"
         )
     lines += ["", "What it means for a deployment: *Capacity findings* below (by hand).", ""]
     return "\n".join(lines)

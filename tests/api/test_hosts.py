@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from openoutreach_server.config import Settings
 from openoutreach_server.main import create_app
@@ -135,3 +136,10 @@ def test_claim_unpinned_false_keeps_a_host_to_its_own_accounts(hosted: Settings)
         assert anyone.status_code == 202  # still pending: no host takes unpinned accounts
         assert api.get(f"/runs/{mine}", params={"wait": 20}).json()["status"] == "completed"
         assert api.get(f"/runs/{anyone.json()['run']['run_id']}").json()["status"] == "pending"
+
+
+def test_a_worker_host_no_account_could_be_pinned_to_is_refused(settings: Settings) -> None:
+    for bad in ("", "has space", "-lead", "a/b"):
+        with pytest.raises(ValidationError, match="worker_host"):
+            Settings(data_dir=settings.data_dir, worker_host=bad)
+    assert Settings(data_dir=settings.data_dir, worker_host="worker-2.eu_west").worker_host
