@@ -19,6 +19,10 @@ def _n(x: float | None, digits: int = 0) -> str:
     return "n/a" if x is None else f"{x:,.{digits}f}"
 
 
+def _per_s(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:,.0f}/s"
+
+
 def _ratio(a: float | None, b: float | None) -> str:
     return "n/a" if a is None or not b else f"{a / b:.2f}"
 
@@ -74,15 +78,15 @@ def render_pg() -> str:
         a = enq["figure"]["value"] if enq else None
         b = enq_pg["figure"]["value"] if enq_pg else None
         lines.append(
-            f"| enqueue over HTTP (POST /runs, wrk, best of 16/64 conns) | {_n(a)}/s | "
-            f"{_n(b)}/s | {_ratio(b, a)} |"
+            f"| enqueue over HTTP (POST /runs, wrk, best of 16/64 conns) | {_per_s(a)} | "
+            f"{_per_s(b)} | {_ratio(b, a)} |"
         )
     if drain or drain_pg:
         a = drain["figure"]["value"] if drain else None
         b = drain_pg["figure"]["value"] if drain_pg else None
         runs = (drain_pg or drain or {}).get("runs", 0)
         lines.append(
-            f"| drain, no-op, {runs:,} runs / 50 accounts | {_n(a)}/s | {_n(b)}/s | "
+            f"| drain, no-op, {runs:,} runs / 50 accounts | {_per_s(a)} | {_per_s(b)} | "
             f"{_ratio(b, a)} |"
         )
     for procs in (1, 2, 4):
@@ -92,7 +96,7 @@ def render_pg() -> str:
             vb = b["figure"]["value"] if b else None
             lines.append(
                 f"| drain by {procs} `worker` process{'es' if procs > 1 else ''} (no-op"
-                f" touchpoint) | {_n(va)}/s | {_n(vb)}/s | {_ratio(vb, va)} |"
+                f" touchpoint) | {_per_s(va)} | {_per_s(vb)} | {_ratio(vb, va)} |"
             )
     rows, rows_pg = _dispatch_rows(disp), _dispatch_rows(disp_pg)
     for key in sorted(set(rows) | set(rows_pg)):
