@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -68,10 +69,14 @@ def machine_info() -> dict[str, Any]:
 def write_result(name: str, data: dict[str, Any]) -> Path:
     """Write bench/results/<name>.json (with machine and date) and return its path."""
     RESULTS.mkdir(parents=True, exist_ok=True)
+    machine = machine_info()
+    version = pg_version()
+    if version:
+        machine["postgresql"] = version
     payload = {
         "benchmark": name,
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": machine_info(),
+        "machine": machine,
         **data,
     }
     path = RESULTS / f"{name}.json"
@@ -104,6 +109,178 @@ def latency_summary_ms(seconds: Sequence[float]) -> dict[str, float]:
     }
 
 
+# ---------------------------------------------------------------- backends
+
+BACKENDS = ("sqlite", "postgresql")
+# PostgreSQL as durable as our SQLite (WAL, synchronous=NORMAL): data fsynced, a commit not
+# waited for on disk (a crash may lose the last commits, never corrupts the database).
+PG_OPTIONS = {"fsync": "on", "full_page_writes": "on", "synchronous_commit": "off"}
+_PG_SERVER: Any = None
+
+
+def backend() -> str:
+    """The backend a benchmark runs on: BENCH_BACKEND (sqlite, the default, or postgresql)."""
+    name = os.environ.get("BENCH_BACKEND", "sqlite")
+    if name not in BACKENDS:
+        raise SystemExit(f"BENCH_BACKEND must be one of {', '.join(BACKENDS)}, not {name!r}")
+    return name
+
+
+def result_name(name: str, kind: str) -> str:
+    """bench/results/ name of a benchmark on a backend (SQLite keeps the historical name)."""
+    return name if kind == "sqlite" else f"{name}-{kind}"
+
+
+def pg_server() -> Any:
+    """A throwaway PostgreSQL server (tests/support/postgres.py) for this process, with
+    PG_OPTIONS; started on first use, stopped at exit."""
+    global _PG_SERVER
+    if _PG_SERVER is None:
+        import atexit
+
+        from tests.support.postgres import PostgresServer
+
+        _PG_SERVER = PostgresServer(PG_OPTIONS).__enter__()
+        atexit.register(_PG_SERVER.__exit__, None, None, None)
+    return _PG_SERVER
+
+
+def pg_version() -> str | None:
+    """The PostgreSQL server's version, if one was started."""
+    if _PG_SERVER is None:
+        return None
+    import psycopg
+
+    with psycopg.connect(_PG_SERVER.url()) as conn:
+        row = conn.execute("SHOW server_version").fetchone()
+    return str(row[0]) if row else None
+
+
+def pg_cpu_s() -> float:
+    """CPU seconds used so far by this process's PostgreSQL server (postmaster and its
+    backends alive now); 0 without one."""
+    if _PG_SERVER is None:
+        return 0.0
+    import psutil
+
+    try:
+        pid = int((_PG_SERVER.data / "postmaster.pid").read_text().split()[0])
+        procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    except (OSError, ValueError, psutil.Error):
+        return 0.0
+    total = 0.0
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            times = proc.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+class CpuMeter:
+    """CPU used between start() and stop(): the whole machine (share of all cores) and the
+    PostgreSQL server (share of one core)."""
+
+    def start(self) -> CpuMeter:
+        import psutil
+
+        self._t0 = time.perf_counter()
+        self._machine0 = psutil.cpu_times()
+        self._pg0 = pg_cpu_s()
+        return self
+
+    def stop(self) -> dict[str, float]:
+        import psutil
+
+        wall = time.perf_counter() - self._t0
+        m1 = psutil.cpu_times()
+        busy = sum(getattr(m1, f) - getattr(self._machine0, f) for f in ("user", "system"))
+        busy += sum(
+            getattr(m1, f, 0) - getattr(self._machine0, f, 0) for f in ("nice", "irq", "softirq")
+        )
+        cores = os.cpu_count() or 1
+        return {
+            "machine_busy_pct": round(100 * busy / (wall * cores), 1),
+            "postgres_cpu_pct_of_core": round(100 * (pg_cpu_s() - self._pg0) / wall, 1),
+        }
+
+
+class _PgConn:
+    """A psycopg connection taking the `?` placeholders of the fills (sqlite3's API subset)."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        from openoutreach_server.store.postgres import conninfo
+
+        self.raw = psycopg.connect(conninfo(url))
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        from openoutreach_server.store.postgres import translate
+
+        return self.raw.execute(translate(sql), params)  # type: ignore[arg-type]
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        from openoutreach_server.store.postgres import translate
+
+        with self.raw.cursor() as cursor:
+            cursor.executemany(translate(sql), rows)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self.raw.close()
+
+    def __enter__(self) -> _PgConn:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if exc_type is None:
+            self.raw.commit()
+        else:
+            self.raw.rollback()
+
+
+class BenchDb:
+    """Where a benchmark's data lives: the data dir's SQLite file (the server's default), or
+    a fresh database on this process's PostgreSQL server."""
+
+    def __init__(self, data_dir: Path, kind: str = "sqlite") -> None:
+        self.data_dir = data_dir
+        self.kind = kind
+        if kind == "postgresql":
+            self.url = pg_server().create_database()
+        else:
+            self.url = f"sqlite:///{db_path(data_dir)}"
+
+    def env(self) -> dict[str, str]:
+        """OO_* variables that point a server process at this database."""
+        return {"OO_DATABASE_URL": self.url} if self.kind == "postgresql" else {}
+
+    def database_url(self) -> str | None:
+        """Settings.database_url for this database (None: the data dir's default)."""
+        return self.url if self.kind == "postgresql" else None
+
+    def connect(self) -> Any:
+        """A plain connection for fills and read-back (`?` placeholders, commit on `with`)."""
+        if self.kind == "postgresql":
+            return _PgConn(self.url)
+        conn = sqlite3.connect(db_path(self.data_dir), timeout=30)
+        conn.execute("PRAGMA busy_timeout=30000")
+        return conn
+
+    def analyze(self) -> None:
+        """PostgreSQL: planner statistics after a bulk fill (autovacuum would take them
+        within a minute); SQLite's claim names its indexes and needs none."""
+        if self.kind == "postgresql":
+            with contextlib.closing(self.connect()) as conn, conn:
+                conn.execute("ANALYZE")
+
+
+Target = Path | BenchDb
+
+
+def _db(target: Target) -> BenchDb:
+    return target if isinstance(target, BenchDb) else BenchDb(target)
+
+
 # ---------------------------------------------------------------- data dirs and schema
 
 
@@ -125,33 +302,29 @@ def db_path(data_dir: Path) -> Path:
     return data_dir / "openoutreach.db"
 
 
-def create_schema(data_dir: Path) -> None:
-    """Create the server's tables and indexes in the data dir, through its own code."""
-    from openoutreach_server.store.sqlite import SqliteConnector
+def create_schema(target: Target) -> None:
+    """Create the server's tables and indexes, through its own migrations."""
+    from openoutreach_server.store.migrate import migrate
 
-    db = SqliteConnector(f"sqlite:///{db_path(data_dir)}")
-    db.create_schema()
-    db.dispose()
+    migrate(_db(target).url)
 
 
-def connect(data_dir: Path) -> sqlite3.Connection:
-    """A plain sqlite3 connection for fills and read-back (autocommit off)."""
-    conn = sqlite3.connect(db_path(data_dir), timeout=30)
-    conn.execute("PRAGMA busy_timeout=30000")
-    return conn
+def connect(target: Target) -> Any:
+    """A plain connection for fills and read-back (`with conn:` commits)."""
+    return _db(target).connect()
 
 
 def insert_accounts(
-    data_dir: Path, handles: Iterable[str], status: str = "active", now: float | None = None
+    target: Target, handles: Iterable[str], status: str = "active", now: float | None = None
 ) -> None:
     """Insert accounts directly, as tests/support/store.add_accounts does (no login)."""
     now = time.time() if now is None else now
     reason = None if status == "active" else f"bench: {status}"
-    with contextlib.closing(connect(data_dir)) as conn, conn:
+    with contextlib.closing(connect(target)) as conn, conn:
         conn.executemany(
             "INSERT INTO accounts (handle, uid, timezone, status, status_reason, created_at,"
-            " updated_at) VALUES (?, lower(hex(randomblob(16))), 'UTC', ?, ?, ?, ?)",
-            [(h, status, reason, now, now) for h in handles],
+            " updated_at) VALUES (?, ?, 'UTC', ?, ?, ?, ?)",
+            [(h, uuid.uuid4().hex, status, reason, now, now) for h in handles],
         )
 
 
@@ -163,7 +336,7 @@ _RUN_COLUMNS = (
 
 
 def insert_pending_runs(
-    data_dir: Path,
+    target: Target,
     handles: Sequence[str],
     total: int,
     now: float | None = None,
@@ -172,21 +345,21 @@ def insert_pending_runs(
     """Bulk-insert `total` pending visit runs round-robin over `handles`.
 
     Same column values as the run port's `enqueue` writes for a default visit (JSON text for the
-    JSON columns, 0/1 for booleans, not_before = created_at = now).
+    JSON columns, booleans, not_before = created_at = now).
     """
     now = time.time() if now is None else now
     touchpoint = json.dumps(VISIT_TOUCHPOINT)
     sql = f"INSERT INTO runs ({_RUN_COLUMNS}) VALUES ({', '.join('?' * 20)})"
-    with contextlib.closing(connect(data_dir)) as conn:
+    with contextlib.closing(connect(target)) as conn:
         for start in range(0, total, batch):
             rows = [
                 (
                     handles[i % len(handles)],
                     "visit",
                     touchpoint,
-                    0,
+                    False,
                     "pending",
-                    0,
+                    False,
                     0,
                     now,
                     "[]",
@@ -209,13 +382,13 @@ def insert_pending_runs(
 
 
 def insert_foreign_running(
-    data_dir: Path, handles: Sequence[str], lease_s: float = 3600.0, now: float | None = None
+    target: Target, handles: Sequence[str], lease_s: float = 3600.0, now: float | None = None
 ) -> None:
     """Make each handle busy: one `running` run owned by another (live) worker, long lease."""
     now = time.time() if now is None else now
     touchpoint = json.dumps(VISIT_TOUCHPOINT)
     sql = f"INSERT INTO runs ({_RUN_COLUMNS}) VALUES ({', '.join('?' * 20)})"
-    with contextlib.closing(connect(data_dir)) as conn, conn:
+    with contextlib.closing(connect(target)) as conn, conn:
         conn.executemany(
             sql,
             [
@@ -223,9 +396,9 @@ def insert_foreign_running(
                     h,
                     "visit",
                     touchpoint,
-                    0,
+                    False,
                     "running",
-                    0,
+                    False,
                     0,
                     now,
                     "[]",

@@ -18,6 +18,7 @@ is reported too.
 
     .venv/bin/python -m bench.dispatch              # ~2-3 min
     BENCH_DISPATCH_KINDS=busy BENCH_DISPATCH_SAMPLES=50 .venv/bin/python -m bench.dispatch
+    BENCH_BACKEND=postgresql .venv/bin/python -m bench.dispatch   # on PostgreSQL
 """
 
 from __future__ import annotations
@@ -41,14 +42,16 @@ from bench.common import (
     PROFILE_URL,
     RESULTS,
     ROOT,
+    BenchDb,
     ServerProcess,
-    connect,
+    backend,
     create_schema,
     free_port,
     insert_accounts,
     insert_foreign_running,
     insert_pending_runs,
     latency_summary_ms,
+    result_name,
     server_env,
     temp_data_dir,
     write_result,
@@ -59,14 +62,15 @@ TARGET_RATIO = 1.5
 BODY = {"handle": "idle", "touchpoint": {"type": "visit", "profile_url": PROFILE_URL}}
 
 
-def _fill(data_dir: Path, kind: str, pending: int, accounts: int) -> None:
-    create_schema(data_dir)
+def _fill(db: BenchDb, kind: str, pending: int, accounts: int) -> None:
+    create_schema(db)
     handles = [f"{kind}{i:03d}" for i in range(accounts)]
-    insert_accounts(data_dir, ["idle"], status="active")
-    insert_accounts(data_dir, handles, status="paused" if kind == "paused" else "active")
+    insert_accounts(db, ["idle"], status="active")
+    insert_accounts(db, handles, status="paused" if kind == "paused" else "active")
     if kind == "busy":
-        insert_foreign_running(data_dir, handles)
-    insert_pending_runs(data_dir, handles, pending)
+        insert_foreign_running(db, handles)
+    insert_pending_runs(db, handles, pending)
+    db.analyze()
 
 
 def scenario(
@@ -74,9 +78,10 @@ def scenario(
 ) -> dict[str, Any]:
     """One backlog, one server, `samples` sequential POSTs for the idle account."""
     with temp_data_dir(f"dispatch-{kind}-{pending}") as data_dir:
-        _fill(data_dir, kind, pending, accounts)
+        db = BenchDb(data_dir, backend())
+        _fill(db, kind, pending, accounts)
         port = free_port()
-        env = server_env(data_dir, OO_SHUTDOWN_GRACE_S="2")
+        env = server_env(data_dir, OO_SHUTDOWN_GRACE_S="2", **db.env())
         argv = [sys.executable, "-m", "bench._noop_server", str(port)]
         ids: list[int] = []
         client_s: list[float] = []
@@ -119,7 +124,7 @@ def scenario(
             time.sleep(0.2)
         if prof is not None:
             prof.wait(timeout=60)
-        with contextlib.closing(connect(data_dir)) as conn:
+        with contextlib.closing(db.connect()) as conn:
             marks = ",".join("?" * len(ids))
             rows = conn.execute(
                 f"SELECT created_at, started_at FROM runs WHERE id IN ({marks})", ids
@@ -196,8 +201,9 @@ def main() -> dict:
         "scenarios": scenarios,
         "server": "bench/_noop_server.py: create_app(worker=True, run_fn=no-op) under uvicorn",
         "note": f"samples are sequential POSTs; see {Path(__file__).relative_to(ROOT)}",
+        "backend": backend(),
     }
-    write_result("dispatch", out)
+    write_result(result_name("dispatch", backend()), out)
     return out
 
 

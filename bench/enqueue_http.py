@@ -8,6 +8,7 @@ database holds exactly that many runs, and (BENCH_PROFILE=1) samples the server 
 
     .venv/bin/python -m bench.enqueue_http          # ~40 s
     BENCH_DURATION=5 BENCH_CONNECTIONS=16 .venv/bin/python -m bench.enqueue_http
+    BENCH_BACKEND=postgresql .venv/bin/python -m bench.enqueue_http   # on PostgreSQL
 """
 
 from __future__ import annotations
@@ -29,10 +30,13 @@ from bench.common import (
     API_KEY,
     PROFILE_URL,
     RESULTS,
+    BenchDb,
+    CpuMeter,
     ServerProcess,
-    connect,
+    backend,
     fmt_rate,
     free_port,
+    result_name,
     serve_argv,
     server_env,
     temp_data_dir,
@@ -53,10 +57,15 @@ def main() -> dict:
     levels = [int(x) for x in os.environ.get("BENCH_CONNECTIONS", "16,64").split(",")]
     results = []
     profile_summary = None
+    kind = backend()
     with temp_data_dir("enqueue") as data_dir:
+        db = BenchDb(data_dir, kind)
         port = free_port()
         server = ServerProcess(
-            serve_argv(port, worker=False), server_env(data_dir), port, data_dir / "server.log"
+            serve_argv(port, worker=False),
+            server_env(data_dir, **db.env()),
+            port,
+            data_dir / "server.log",
         )
         with server:
             with httpx.Client(base_url=server.url, headers={"X-API-Key": API_KEY}) as client:
@@ -74,7 +83,9 @@ def main() -> dict:
                     )
                 cpu0 = _cpu(server.pid)
                 t0 = time.perf_counter()
+                meter = CpuMeter().start()
                 res = loadgen.run_load(url, BODY, API_KEY, conns, duration)
+                res.update(meter.stop())
                 res["server_cpu_pct"] = round(
                     100 * (_cpu(server.pid) - cpu0) / (time.perf_counter() - t0), 1
                 )
@@ -86,15 +97,17 @@ def main() -> dict:
                     f"  {conns:4d} connections ({res['tool']}): {fmt_rate(res['ok_per_s'])} "
                     f"enqueues/s, p50 {res['latency_ms']['p50_ms']} ms, p99 "
                     f"{res['latency_ms']['p99_ms']} ms, non-2xx {res['non_2xx']}, "
-                    f"socket errors {res['socket_errors']}, server CPU {res['server_cpu_pct']}%"
+                    f"socket errors {res['socket_errors']}, server CPU {res['server_cpu_pct']}%, "
+                    f"PostgreSQL {res['postgres_cpu_pct_of_core']}%, machine "
+                    f"{res['machine_busy_pct']}% busy"
                 )
-        with contextlib.closing(connect(data_dir)) as conn:
+        with contextlib.closing(db.connect()) as conn:
             stored = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
     sent_ok = sum(r["requests"] - r["non_2xx"] for r in results)
     best = max(results, key=lambda r: r["ok_per_s"])
     figure = best["ok_per_s"]
     print(
-        f"enqueue over HTTP: best {fmt_rate(figure)} /s at {best['connections']} connections "
+        f"enqueue over HTTP ({kind}): best {fmt_rate(figure)} /s at {best['connections']} conns "
         f"(target >= {fmt_rate(TARGET_PER_S)}/s: {'PASS' if figure >= TARGET_PER_S else 'FAIL'})"
     )
     print(f"  runs in the database: {stored} (2xx in measured phases: {sent_ok})")
@@ -114,8 +127,9 @@ def main() -> dict:
         "loadgen": results[0]["tool"] if results else None,
         "profile": profile_summary,
         "time": time.time(),
+        "backend": kind,
     }
-    write_result("enqueue_http", out)
+    write_result(result_name("enqueue_http", kind), out)
     return out
 
 

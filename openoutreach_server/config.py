@@ -29,8 +29,9 @@ class Settings(BaseSettings):
     )
     worker_host: str = Field(
         default_factory=socket.gethostname,
-        min_length=1,
-        max_length=255,
+        # What PUT /accounts/{handle}/home-host accepts: a host no account could be pinned
+        # to is refused at start, not discovered when pinning.
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$",
         description="Name of this worker's host; keep it stable (accounts may be pinned to it).",
     )
     claim_unpinned: bool = Field(

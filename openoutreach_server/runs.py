@@ -51,7 +51,9 @@ def to_out(run: RunRecord, reason: str | None = None) -> RunOut:
 
 def render(ctx: ServerContext, runs: Sequence[RunRecord]) -> list[RunOut]:
     """Runs with the waiting reason of those still pending."""
-    reasons = ctx.store.runs.waiting_reasons(runs, ctx.clock.now(), ctx.rules)
+    now = ctx.clock.now()
+    live_since = now - ctx.settings.worker_stale_s
+    reasons = ctx.store.runs.waiting_reasons(runs, now, ctx.rules, live_since=live_since)
     return [to_out(run, reasons.get(run.id)) for run in runs]
 
 

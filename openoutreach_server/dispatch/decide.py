@@ -52,6 +52,7 @@ class AccountState:
     running_run: int | None
     safety: safety.AccountSafety
     home_host: str | None = None  # pinned: only a worker on this host may run it
+    home_host_live: bool = True  # a worker of home_host was heard of recently
 
 
 @dataclass
@@ -155,6 +156,11 @@ def waiting_reason(
     if account is None or plan is None:
         return "account does not exist"
     if plan.pick is not None and plan.pick.id == run.id:
+        if account.home_host and not account.home_host_live:
+            return (
+                f"pinned to host {account.home_host}, which has no live worker: it starts when"
+                " a worker runs there, or once the account is unpinned or pinned elsewhere"
+            )
         if account.home_host:
             return f"ready: waiting for a free session of a worker on host {account.home_host}"
         return "ready: waiting for a free session or a worker"

@@ -169,18 +169,24 @@ class Executor:
         outcomes, self._outcomes = self._outcomes, []
         if not outcomes and free <= 0:
             return []
-        statuses, round_ = await self._db(
-            self.store.runs.finish_and_claim,
-            outcomes,
-            now=self.clock.now(),
-            limit=max(free, 0),
-            worker_id=self.worker_id,
-            lease_s=self.settings.lease_s,
-            retry_base_s=self.settings.retry_base_s,
-            rules=self.rules,
-            rng=self.rng,
-            scope=self.scope,
-        )
+        try:
+            statuses, round_ = await self._db(
+                self.store.runs.finish_and_claim,
+                outcomes,
+                now=self.clock.now(),
+                limit=max(free, 0),
+                worker_id=self.worker_id,
+                lease_s=self.settings.lease_s,
+                retry_base_s=self.settings.retry_base_s,
+                rules=self.rules,
+                rng=self.rng,
+                scope=self.scope,
+            )
+        except Exception:
+            # Not recorded (the transaction failed): keep them for the next round. Dropped,
+            # their runs would lapse into `interrupted` or run a second time.
+            self._outcomes = outcomes + self._outcomes
+            raise
         claimed = round_.claimed
         self._held_until = round_.wake_at
         if outcomes and self.on_outcomes is not None:
@@ -226,7 +232,8 @@ class Executor:
         interval = max(self.settings.lease_s / 3, 0.05)
         while True:
             await asyncio.sleep(interval)
-            ids = list(self._tasks)
+            # Runs that ended but whose outcome is not recorded yet are still ours.
+            ids = [*self._tasks, *(o.run_id for o in self._outcomes)]
             try:
                 # The worker itself is alive (GET /hosts, GET /metrics), with this load.
                 sessions = self.open_sessions()

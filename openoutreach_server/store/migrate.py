@@ -120,6 +120,11 @@ def _upgrade_release_01(conn: Connection) -> None:
                 ddl += f" NOT NULL DEFAULT {default}" if notnull else f" DEFAULT {default}"
             conn.exec_driver_sql(f"ALTER TABLE {name} ADD COLUMN {ddl}")
     conn.exec_driver_sql("UPDATE accounts SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL")
+    # 0.1 counted any saved browser state as a session; session_cookie (new) would otherwise
+    # say an account that has only its saved state has none (and refuse its login).
+    conn.exec_driver_sql(
+        "UPDATE accounts SET session_cookie = 1 WHERE storage_state_enc IS NOT NULL"
+    )
     indexes = {
         row[0]
         for row in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'")

@@ -15,6 +15,7 @@ import pytest
 from openoutreach_server.config import Settings
 from openoutreach_server.store import Store
 from openoutreach_server.store.notifier import RUNS
+from tests.support.noop_worker import read_events
 from tests.support.store import add_accounts, add_run, execute, statuses
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,11 +51,7 @@ def _wait(predicate: object, timeout: float = 60.0) -> None:
 
 
 def _events(log: Path) -> list[tuple[str, int, str, int, float]]:
-    out = []
-    for line in log.read_text().splitlines():
-        kind, run_id, handle, pid, at = line.split()
-        out.append((kind, int(run_id), handle, int(pid), float(at)))
-    return out
+    return [(e.kind, e.run_id, e.handle, e.pid, e.at) for e in read_events(log)]
 
 
 def _live_workers(db: Store) -> list[str]:

@@ -2,7 +2,8 @@
 
 initdb in a temporary directory and pg_ctl on a free port, trust authentication on
 127.0.0.1 only. Both refuse to run as root: as root they run as the `postgres` user the
-Debian package creates. Fast and unsafe on purpose (fsync off): it holds test data.
+Debian package creates. Fast and unsafe by default (fsync off): it holds test data;
+benchmarks pass durable settings.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -31,7 +33,8 @@ def pg_bin() -> Path | None:
 class PostgresServer:
     """A PostgreSQL cluster in a temp dir, for the lifetime of the `with` block."""
 
-    def __init__(self) -> None:
+    def __init__(self, options: Mapping[str, str] | None = None) -> None:
+        """`options`: server settings over the defaults (benchmarks turn fsync back on)."""
         binaries = pg_bin()
         if binaries is None:
             raise RuntimeError(
@@ -43,6 +46,14 @@ class PostgresServer:
         self.root = Path(tempfile.mkdtemp(prefix="oo-pg-"))
         self.data = self.root / "data"
         self._as_root = os.geteuid() == 0
+        self.options = {
+            "listen_addresses": "127.0.0.1",
+            "fsync": "off",
+            "synchronous_commit": "off",
+            "full_page_writes": "off",
+            "max_connections": "300",
+            **(options or {}),
+        }
 
     def _run(self, *args: str) -> None:
         cmd = [str(a) for a in args]
@@ -56,10 +67,8 @@ class PostgresServer:
         self._run(
             self.bin / "initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "-E", "UTF8"
         )
-        options = (
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-            " -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
-        )
+        settings = " ".join(f"-c {key}={value}" for key, value in self.options.items())
+        options = f"-p {self.port} -k {self.root} {settings}"
         self._run(
             self.bin / "pg_ctl",
             "-D",

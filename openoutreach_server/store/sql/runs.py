@@ -12,7 +12,7 @@ import hashlib
 import json
 import random
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from linkedin.touchpoints.errors import ErrorCode
@@ -325,9 +325,17 @@ class SqlRuns:
         return [run_record(r) for r in rows[:limit]], len(rows) > limit
 
     def waiting_reasons(
-        self, runs: Iterable[RunRecord], now: float, rules: safety.SafetySettings
+        self,
+        runs: Iterable[RunRecord],
+        now: float,
+        rules: safety.SafetySettings,
+        *,
+        live_since: float | None = None,
     ) -> dict[int, str]:
-        """Why each pending run waits, from the same decision the claim makes."""
+        """Why each pending run waits, from the same decision the claim makes.
+
+        With `live_since`, a pinned account's host counts as live only if one of its workers
+        sent a heartbeat since then (else the reason says nobody there can run it)."""
         pending = [run for run in runs if run.status == "pending"]
         if not pending:
             return {}
@@ -336,14 +344,19 @@ class SqlRuns:
         with self.db.read() as conn:
             for run in pending:
                 if run.handle not in accounts:
-                    accounts[run.handle] = self._explain(conn, run.handle, now, rules)
+                    accounts[run.handle] = self._explain(conn, run.handle, now, rules, live_since)
                 state, front, plan = accounts[run.handle]
                 facts = Pending(run.id, run.type, run.not_before, run.error_code, run.attempt)
                 out[run.id] = waiting_reason(facts, state, front, plan, now)
         return out
 
     def _explain(
-        self, conn: Conn, handle: str, now: float, rules: safety.SafetySettings
+        self,
+        conn: Conn,
+        handle: str,
+        now: float,
+        rules: safety.SafetySettings,
+        live_since: float | None,
     ) -> tuple[AccountState | None, list[Queued], Plan | None]:
         row = conn.execute(
             f"SELECT {_ACCOUNT_STATE_COLUMNS} FROM accounts a WHERE a.handle = ?", (handle,)
@@ -354,6 +367,13 @@ class SqlRuns:
             "SELECT id FROM runs WHERE handle = ? AND status = 'running'", (handle,)
         ).fetchone()
         state = _account_state(row, None if busy is None else int(busy["id"]))
+        if state.home_host is not None and live_since is not None:
+            live = conn.execute(
+                "SELECT 1 FROM workers WHERE host = ? AND stopped_at IS NULL"
+                " AND heartbeat_at >= ? LIMIT 1",
+                (state.home_host, live_since),
+            ).fetchone()
+            state = replace(state, home_host_live=live is not None)
         front = _front(conn, handle, now)
         return state, front, _plan(conn, state, front, now, rules)
 
