@@ -652,6 +652,7 @@ class DeliveryOut(BaseModel):
     id: int
     event_id: int = Field(description="Also the webhook-id header of every attempt")
     event_type: str
+    run_id: int | None = Field(description="The run the event is about, if any")
     webhook_id: int | None = Field(description="null: the run's callback_url")
     url: str
     status: Literal["pending", "delivered", "failed", "canceled"]

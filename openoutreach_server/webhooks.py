@@ -53,6 +53,7 @@ def delivery_out(d: DeliveryRecord) -> DeliveryOut:
         id=d.id,
         event_id=d.event_id,
         event_type=d.event_type,
+        run_id=d.run_id,
         webhook_id=d.webhook_id,
         url=d.url,
         status=d.status,  # type: ignore[arg-type]

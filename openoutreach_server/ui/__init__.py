@@ -1,5 +1,6 @@
-"""The operator page, `/ui`: accounts, runs, schedules and hosts in a browser, and the live
-view of an account's browser session. Plain HTML, a little JavaScript, no build step."""
+"""The operator page, `/ui`: accounts, runs, schedules, hosts and webhooks in a browser, and
+the live view of an account's browser session. Plain HTML, a little JavaScript, no build
+step."""
 
 from __future__ import annotations
 

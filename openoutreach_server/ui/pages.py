@@ -1,4 +1,5 @@
-"""The operator page's HTML: login, accounts (with their actions), runs, schedules, hosts.
+"""The operator page's HTML: login, accounts (with their actions), runs, schedules, hosts,
+webhooks (with theirs).
 
 Every page but the login form needs a session cookie (the Gate sends a browser without one
 to the login form; `ui_session` checks again). Every POST carries the session's CSRF token
@@ -28,12 +29,13 @@ from loguru import logger
 from starlette.datastructures import FormData
 
 from linkedin.touchpoints.registry import TOUCHPOINT_TYPES
-from openoutreach_server import __version__, accounts, runs
+from openoutreach_server import __version__, accounts, runs, webhooks
 from openoutreach_server.context import ServerContext
 from openoutreach_server.crypto import key_matches
 from openoutreach_server.errors import Conflict, Invalid, NotFound
-from openoutreach_server.schemas import HANDLE_PATTERN, MAX_ID
+from openoutreach_server.schemas import HANDLE_PATTERN, MAX_ID, WebhookPatch
 from openoutreach_server.store.records import LOGIN_PRIORITY, LOGIN_TYPE, NewRun, RunFilter
+from openoutreach_server.store.sql.webhooks import DELIVERY_STATUSES
 from openoutreach_server.ui import views
 from openoutreach_server.ui.auth import (
     COOKIE,
@@ -70,6 +72,11 @@ DONE = {
     "cooldowns": "Cool-downs ended early.",
     "code": "The code was submitted: a login run is queued to enter it.",
     "logout": "You are logged out.",
+    "enabled": "The webhook is enabled: events from now on are delivered to it.",
+    "disabled": "The webhook is disabled: nothing more is sent to it; pending deliveries are"
+    " canceled.",
+    "redelivered": "The event is queued for delivery again (same webhook-id).",
+    "deleted": "The webhook and its delivery log are removed.",
 }
 
 
@@ -116,12 +123,6 @@ def _https(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def has_webhooks(request: Request) -> bool:
-    """Whether this app serves /webhooks (another change adds it): the nav then links to
-    the place kept for webhooks and deliveries."""
-    return any(str(getattr(r, "path", "")).startswith("/webhooks") for r in request.app.routes)
-
-
 def render(
     request: Request,
     name: str,
@@ -132,7 +133,6 @@ def render(
     """A template with the page's common context and security headers."""
     context.update(
         csrf=session.csrf if session else None,
-        has_webhooks=has_webhooks(request),
         version=__version__,
     )
     response = templates.TemplateResponse(request, name, context, status_code=status)
@@ -191,6 +191,7 @@ async def ui_session(request: Request) -> UiSession:
 Session = Annotated[UiSession, Depends(ui_session)]
 Handle = Annotated[str, PathParam(pattern=HANDLE_PATTERN)]
 RunId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+WebhookId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 
 
 def same_origin(request: Request) -> bool:
@@ -584,12 +585,100 @@ def hosts_page(request: Request, session: Session) -> Response:
 
 
 @router.get("/webhooks")
-def webhooks_page(request: Request, session: Session) -> Response:
-    """The place kept for webhooks and deliveries (the API's /webhooks is added by another
-    change; its page is not built here)."""
-    if not has_webhooks(request):
-        raise NotFound("this server has no webhooks")
-    return render(request, "webhooks.html", session, section="webhooks")
+def webhooks_page(request: Request, session: Session, done: str | None = None) -> Response:
+    """Every webhook endpoint (as GET /webhooks: never a secret), and where the callback
+    secret comes from."""
+    ctx = _ctx(request)
+    return render(
+        request,
+        "webhooks.html",
+        session,
+        section="webhooks",
+        hooks=webhooks.list_all(ctx).items,
+        callback_secret_from_env=ctx.settings.webhook_secret is not None,
+        done=DONE.get(done or ""),
+    )
+
+
+@router.get("/webhooks/{webhook_id}")
+def webhook_page(
+    request: Request,
+    session: Session,
+    webhook_id: WebhookId,
+    status: str | None = None,
+    cursor: str | None = None,
+    done: str | None = None,
+) -> Response:
+    """One endpoint, its actions and its deliveries, newest first (filter: status; cursor
+    pagination)."""
+    if status and status not in DELIVERY_STATUSES:
+        raise Invalid("status", f"one of {', '.join(DELIVERY_STATUSES)}")
+    ctx = _ctx(request)
+    hook = webhooks.get(ctx, webhook_id)
+    page = webhooks.deliveries(ctx, webhook_id, status or None, _cursor(cursor), 50)
+    base = f"/ui/webhooks/{webhook_id}"
+    filters = {"status": status} if status else {}
+    next_url = None
+    if page.next_cursor:
+        next_url = f"{base}?" + urlencode({**filters, "cursor": page.next_cursor})
+    return render(
+        request,
+        "webhook.html",
+        session,
+        section="webhooks",
+        hook=hook,
+        page=page,
+        filters=filters,
+        statuses=DELIVERY_STATUSES,
+        next_url=next_url,
+        first_url=f"{base}?" + urlencode(filters) if cursor else None,
+        done=DONE.get(done or ""),
+    )
+
+
+def _back_to_webhook(webhook_id: int, done: str) -> RedirectResponse:
+    return RedirectResponse(f"/ui/webhooks/{webhook_id}?" + urlencode({"done": done}), 303)
+
+
+@router.post("/webhooks/{webhook_id}/enable")
+async def enable_webhook(request: Request, form: Form, webhook_id: WebhookId) -> Response:
+    """Enable the endpoint (as PATCH /webhooks/{id} {"enabled": true}: clears why it was
+    disabled and its failure streak)."""
+    await _call(webhooks.update, _ctx(request), webhook_id, WebhookPatch(enabled=True))
+    logger.info("webhook {} enabled from the operator page", webhook_id)
+    return _back_to_webhook(webhook_id, "enabled")
+
+
+@router.post("/webhooks/{webhook_id}/disable")
+async def disable_webhook(request: Request, form: Form, webhook_id: WebhookId) -> Response:
+    """Disable the endpoint (as PATCH /webhooks/{id} {"enabled": false})."""
+    await _call(webhooks.update, _ctx(request), webhook_id, WebhookPatch(enabled=False))
+    logger.info("webhook {} disabled from the operator page", webhook_id)
+    return _back_to_webhook(webhook_id, "disabled")
+
+
+@router.post("/webhooks/{webhook_id}/redeliver")
+async def redeliver(request: Request, form: Form, webhook_id: WebhookId) -> Response:
+    """Send one delivery's event to this endpoint again (as POST /events/{id}/redeliver
+    {"webhook_id": ...}: same webhook-id)."""
+    value = _text(form, "event_id")
+    if not re.fullmatch(r"[1-9]\d{0,17}", value):
+        raise Invalid("event_id", "an event id")
+    event_id = int(value)
+    await _call(webhooks.redeliver, _ctx(request), event_id, webhook_id)
+    logger.info("event {} redelivered to webhook {} from the operator page", event_id, webhook_id)
+    return _back_to_webhook(webhook_id, "redelivered")
+
+
+@router.post("/webhooks/{webhook_id}/delete")
+async def delete_webhook(request: Request, form: Form, webhook_id: WebhookId) -> Response:
+    """Remove the endpoint and its delivery log (as DELETE /webhooks/{id}), once the form's
+    confirmation box is ticked."""
+    if _text(form, "confirm") != "yes":
+        raise Invalid("confirm", "tick the box to confirm the removal")
+    await _call(webhooks.delete, _ctx(request), webhook_id)
+    logger.warning("webhook {} removed from the operator page", webhook_id)
+    return RedirectResponse("/ui/webhooks?done=deleted", 303)
 
 
 @router.get("/static/{name}")

@@ -47,6 +47,7 @@ class DeliveryRecord:
     id: int
     event_id: int
     event_type: str
+    run_id: int | None
     webhook_id: int | None
     url: str
     status: str
@@ -109,6 +110,7 @@ def _delivery(row: Mapping[str, Any]) -> DeliveryRecord:
         id=int(row["id"]),
         event_id=int(row["event_id"]),
         event_type=row["event_type"],
+        run_id=row["run_id"],
         webhook_id=row["webhook_id"],
         url=row["url"],
         status=row["status"],
@@ -208,7 +210,7 @@ def _fan_out_all(conn: Conn, now: float) -> None:
         pass
 
 
-_DELIVERY_COLUMNS = "d.*, e.type AS event_type"
+_DELIVERY_COLUMNS = "d.*, e.type AS event_type, e.run_id AS run_id"
 
 
 class SqlWebhooks:
