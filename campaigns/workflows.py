@@ -75,6 +75,7 @@ WEBHOOK_RETRY = RetryPolicy(
 # that starts from the beginning of the feed) are ignored; this much clock skew is allowed.
 STALE_EVENT_SLACK = timedelta(minutes=5)
 STOP_GRACE = timedelta(minutes=10)
+SIGNAL_RETRY_S = (1.0, 2.0, 4.0, 8.0, 15.0)
 OPTIONAL_STEPS = frozenset({"profile_visit", "like_post", "comment_post", "notify_webhook"})
 
 
@@ -172,12 +173,14 @@ class LeadOutreachWorkflow:
                 outcome, detail = step.end, step.detail
                 await self._progress(node_id, step.result, None)
                 break
+            if node.waits_for_acceptance:  # the lead stays at this step while it waits
+                await self._progress(node_id, step.result, node_id)
             target, delay, end = await self._next(node)
-            await self._progress(node_id, step.result, target)
-            if node.waits_for_acceptance and not self._interrupted:
-                await self._progress(
-                    node_id, "accepted" if self._accepted else "not_accepted", target
-                )
+            if not node.waits_for_acceptance:
+                await self._progress(node_id, step.result, target)
+            elif not self._interrupted:
+                acceptance = "accepted" if self._accepted else "not_accepted"
+                await self._progress(node_id, acceptance, target)
             if end is not None:
                 outcome = end
                 break
@@ -394,13 +397,22 @@ class LeadOutreachWorkflow:
         )
 
     async def _tell_orchestrator(self, signal: str, arg: Any) -> None:
+        """Signal the orchestrator. A signal that reaches it while it continues as new fails
+        (it was not delivered): send it again a few times before deciding it has ended."""
         if self._inp.orchestrator_id is None:
             return
         handle = workflow.get_external_workflow_handle(self._inp.orchestrator_id)
-        try:
-            await handle.signal(signal, arg)
-        except Exception as error:  # the campaign has ended: nobody to tell
-            workflow.logger.info("%s: orchestrator not told %s: %s", self._key, signal, error)
+        for pause in (*SIGNAL_RETRY_S, None):
+            try:
+                await handle.signal(signal, arg)
+                return
+            except Exception as error:
+                if pause is None:  # the campaign has ended: nobody to tell
+                    workflow.logger.info(
+                        "%s: orchestrator not told %s: %s", self._key, signal, error
+                    )
+                    return
+                await workflow.sleep(pause)
 
 
 async def _raise_alert(alert: AccountAlert, urls: list[str], alert_url: str | None) -> None:
@@ -422,7 +434,12 @@ class CampaignOrchestratorWorkflow:
     every `stagger`), steers them (pause, resume, stop, held accounts), counts their
     progress, and continues as new before its history grows too long."""
 
-    def __init__(self) -> None:
+    @workflow.init
+    def __init__(self, inp: CampaignInput) -> None:
+        # State is loaded here, not in run(): signals that arrived with the first task of a
+        # new run (after a continue-as-new) are applied before run() starts, on top of it.
+        self._inp = inp
+        self._campaign_id = inp.campaign_id
         self._pending: list[Lead] = []
         self._running: dict[str, RunningLead] = {}
         self._nodes: dict[str, dict[str, int]] = {}
@@ -434,7 +451,7 @@ class CampaignOrchestratorWorkflow:
         self._state = "running"
         self._fanout = asyncio.Lock()
         self._alert_queue: list[AccountAlert] = []
-        self._campaign_id = ""
+        self._load(inp)
 
     # --- signals and queries ---------------------------------------------------------
 
@@ -520,9 +537,6 @@ class CampaignOrchestratorWorkflow:
     @workflow.run
     async def run(self, inp: CampaignInput) -> CampaignStatus:
         """Run the campaign to its end (or its stop); returns the final status."""
-        self._inp = inp
-        self._campaign_id = inp.campaign_id
-        self._load(inp)
         while True:
             await workflow.wait_condition(
                 lambda: (
@@ -640,6 +654,10 @@ class CampaignOrchestratorWorkflow:
             options=self._inp.options,
             control=self._control,
         )
+        # Counted as running before the start resolves: a quick lead's first signals (even
+        # its end) can be handled before this coroutine resumes.
+        self._running[lead.key] = RunningLead(handle=handle, node=self._inp.flow.start)
+        self._started += 1
         try:
             await workflow.start_child_workflow(
                 LeadOutreachWorkflow.run,
@@ -650,11 +668,10 @@ class CampaignOrchestratorWorkflow:
             )
         except WorkflowAlreadyStartedError:
             workflow.logger.warning("lead %s was already started in this campaign", lead.key)
+            self._running.pop(lead.key, None)
+            self._started -= 1
             self._duplicates += 1
             self._total -= 1
-            return
-        self._started += 1
-        self._running[lead.key] = RunningLead(handle=handle, node=self._inp.flow.start)
 
     async def _steer(
         self,
