@@ -99,6 +99,10 @@ class CampaignActivities:
             )
         except InvalidInput as error:
             detail = "; ".join(f"{k}: {v}" for k, v in error.fields.items()) or error.detail
+            if "handle" in error.fields:  # no such account on the server
+                _raise(
+                    RunFailure(code="UNKNOWN_ACCOUNT", disposition=Disposition.END, message=detail)
+                )
             _raise(
                 RunFailure(code="INVALID_INPUT", disposition=Disposition.PERMANENT, message=detail)
             )

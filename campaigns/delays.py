@@ -43,9 +43,9 @@ def delay_from_parts(amount: float, unit: str) -> timedelta:
 
 
 def format_delay(delay: timedelta) -> str:
-    """The shortest exact form: 2 days -> `2d`, 90 seconds -> `90s`."""
+    """The shortest exact form in days, hours, minutes or seconds: `2d`, `15m`, `90s`."""
     seconds = delay.total_seconds()
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds and seconds % size == 0:
             return f"{int(seconds // size)}{unit}"
     return f"{seconds:g}s"
