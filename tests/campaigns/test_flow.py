@@ -111,7 +111,8 @@ def test_branches_need_an_accepted_path_and_leave_only_invitations() -> None:
         "edges": [edge("invite-1", "w", "7d", isPositive=False)],
     }
     assert errors_of(only_not_accepted) == [
-        'node "invite-1": the branch has no "accepted" path (a conditional edge with isPositive true)'
+        'node "invite-1": the branch has no "accepted" path'
+        " (a conditional edge with isPositive true)"
     ]
     from_visit = {
         "nodes": [node("v", "profile_visit"), node("w", "withdraw_request")],
