@@ -17,7 +17,8 @@ from tests.conftest import API_KEY
 from tests.support.live import LiveServer
 
 FEED = [
-    {"id": 1, "type": "run.completed", "timestamp": "2026-12-01T10:00:00Z", "data": {"handle": "jane"}},
+    {"id": 1, "type": "run.completed", "timestamp": "2026-12-01T10:00:00Z",
+     "data": {"handle": "jane"}},
     {"id": 2, "type": "invitation.accepted", "timestamp": "2026-12-01T10:01:00Z",
      "data": {"handle": "jane", "public_identifier": "john-smith", "run_id": 1}},
     {"id": 3, "type": "message.replied", "timestamp": "2026-12-01T10:02:00Z",
