@@ -36,7 +36,10 @@ from tests.conftest import API_KEY
 from tests.server.conftest import login, server  # noqa: F401 (the server fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
-ACCOUNTS = {"demo": ("demo@example.com", "demo-password"), "second": ("second@example.com", "second-password")}  # fmt: skip
+ACCOUNTS = {
+    "demo": ("demo@example.com", "demo-password"),
+    "second": ("second@example.com", "second-password"),
+}
 LEADS = 20
 THANKS = "Thanks for connecting, {first_name}!"
 FOLLOWUP = "One more thing, {first_name}: shall we talk next week?"
@@ -144,9 +147,11 @@ def campaign_flow(deadline: str, followup_delay: str) -> Flow:
     return parse_flow(
         {
             "nodes": [
-                {"id": "invite", "data": {"type": "send_invite", "config": {"message": "Hi {first_name}"}}},
+                {"id": "invite",
+                 "data": {"type": "send_invite", "config": {"message": "Hi {first_name}"}}},
                 {"id": "thanks", "data": {"type": "send_followup", "config": {"message": THANKS}}},
-                {"id": "followup", "data": {"type": "send_followup", "config": {"message": FOLLOWUP}}},
+                {"id": "followup",
+                 "data": {"type": "send_followup", "config": {"message": FOLLOWUP}}},
                 {"id": "withdraw", "data": {"type": "withdraw_request", "config": {}}},
             ],
             "edges": [
@@ -193,8 +198,8 @@ async def start(
     return campaign_id, service.campaign(temporal, campaign_id)
 
 
-async def wait_until(check: Any, what: str, timeout: float = 180.0) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_until(check: Any, what: str, within: float = 180.0) -> None:
+    deadline = time.monotonic() + within
     while not check():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
@@ -242,7 +247,8 @@ async def test_unanswered_invitations_are_withdrawn_once_despite_a_killed_worker
     assert status.outcomes == {"completed": LEADS}
     assert status.nodes["invite"] == {"sent": LEADS, "not_accepted": LEADS}
     # On the server: one connect and one withdraw run per lead, no more.
-    runs = server.get("/runs", params={"tag": f"campaign-{campaign_id}", "limit": 100}).json()
+    query = {"tag": f"campaign-{campaign_id}", "limit": 100}
+    runs = (await asyncio.to_thread(server.get, "/runs", params=query)).json()
     assert Counter(r["touchpoint"]["type"] for r in runs["items"]) == {
         "connect": 20,
         "withdraw": 20,
@@ -282,7 +288,7 @@ async def test_campaign_of_twenty_leads_on_the_simulator(
         while pending:
             sent = {r["public_id"] for r in sim.invitations()}
             for member in sorted(pending & sent):
-                answer = httpx.post(
+                answer = await control.post(
                     sim.url("/__sim/invitations/respond"),
                     json={"account": account_of[member], "public_id": member, "action": "accept"},
                 )
@@ -294,19 +300,20 @@ async def test_campaign_of_twenty_leads_on_the_simulator(
         def thanked() -> bool:
             return any(m["target"] == replier for m in sim.state.social.messages())
 
-        await wait_until(thanked, "the replier's thank-you message", timeout=240)
-        answer = httpx.post(
+        await wait_until(thanked, "the replier's thank-you message", within=240)
+        answer = await control.post(
             sim.url("/__sim/messages/reply"),
             json={"account": account_of[replier], "from_public_id": replier, "text": "Hi! Sure."},
         )
         assert answer.status_code == 200, answer.text
 
-    helpers = [asyncio.create_task(accept_all()), asyncio.create_task(reply_after_thanks())]
-    if kill:
-        await kill_and_restart(worker, sim, after_invitations=8)
-    status: CampaignStatus = await asyncio.wait_for(handle.result(), CAMPAIGN_TIMEOUT_S)
-    for task in helpers:
-        await task
+    async with httpx.AsyncClient() as control:
+        helpers = [asyncio.create_task(accept_all()), asyncio.create_task(reply_after_thanks())]
+        if kill:
+            await kill_and_restart(worker, sim, after_invitations=8)
+        status: CampaignStatus = await asyncio.wait_for(handle.result(), CAMPAIGN_TIMEOUT_S)
+        for task in helpers:
+            await task
 
     assert by_member(sim.invitations()) == Counter({m: 1 for m in members})
     messages = sim.state.social.messages()
