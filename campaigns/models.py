@@ -89,11 +89,11 @@ class LeadInput(_Model):
 
 
 class LeadProgress(_Model):
-    """A lead finished a step with `result`; `next_node` is where it goes next."""
+    """Steps a lead finished since its last report, as (step, result), and the step it is
+    at now (None: its sequence is over)."""
 
     lead_key: str
-    node_id: str
-    result: str
+    entries: tuple[tuple[str, str], ...]
     next_node: str | None = None
 
 
@@ -105,6 +105,9 @@ class LeadResult(_Model):
     last_node: str | None = None
     detail: str | None = None
     results: dict[str, str] = Field(default_factory=dict)
+    unreported: tuple[tuple[str, str], ...] = Field(
+        default=(), description="(step, result) not yet sent in a progress report."
+    )
 
 
 class LeadView(_Model):

@@ -27,6 +27,9 @@ class CampaignSettings(BaseSettings):
     max_activities: int = Field(
         default=1000, ge=1, description="Touchpoint activities one worker waits on at once."
     )
+    max_cached_workflows: int = Field(
+        default=10_000, ge=0, description="Workflows one worker keeps in memory."
+    )
 
     def require_api_key(self) -> str:
         """The API key, or a clear error saying how to set it."""

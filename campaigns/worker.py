@@ -37,6 +37,7 @@ async def run_worker(settings: CampaignSettings, *, pump: bool = True) -> None:
             settings.task_queue,
             activities.all(),
             max_activities=settings.max_activities,
+            max_cached_workflows=settings.max_cached_workflows,
         )
         tasks = [asyncio.create_task(worker.run(), name="temporal-worker")]
         if pump:

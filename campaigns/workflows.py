@@ -75,7 +75,9 @@ WEBHOOK_RETRY = RetryPolicy(
 # that starts from the beginning of the feed) are ignored; this much clock skew is allowed.
 STALE_EVENT_SLACK = timedelta(minutes=5)
 STOP_GRACE = timedelta(minutes=10)
+START_BATCH = 100  # lead starts sent in one workflow task when there is no stagger
 SIGNAL_RETRY_S = (1.0, 2.0, 4.0, 8.0, 15.0)
+REPORT_BEFORE_WAIT = timedelta(seconds=60)  # a lead reports its progress before such waits
 OPTIONAL_STEPS = frozenset({"profile_visit", "like_post", "comment_post", "notify_webhook"})
 
 
@@ -116,6 +118,8 @@ class LeadOutreachWorkflow:
         self._phase = "starting"
         self._results: dict[str, str] = {}
         self._key = ""
+        self._unreported: list[tuple[str, str]] = []
+        self._at: str | None = None
 
     # --- signals and queries ---------------------------------------------------------
 
@@ -171,21 +175,22 @@ class LeadOutreachWorkflow:
             self._results[node_id] = step.result
             if step.end is not None:
                 outcome, detail = step.end, step.detail
-                await self._progress(node_id, step.result, None)
+                self._note(node_id, step.result, None)
                 break
             if node.waits_for_acceptance:  # the lead stays at this step while it waits
-                await self._progress(node_id, step.result, node_id)
+                self._note(node_id, step.result, node_id)
             target, delay, end = await self._next(node)
             if not node.waits_for_acceptance:
-                await self._progress(node_id, step.result, target)
+                self._note(node_id, step.result, target)
             elif not self._interrupted:
                 acceptance = "accepted" if self._accepted else "not_accepted"
-                await self._progress(node_id, acceptance, target)
+                self._note(node_id, acceptance, target)
             if end is not None:
                 outcome = end
                 break
             if target is not None and delay > timedelta(0):
                 self._phase = "sleeping"
+                await self._report_before(delay)
                 await self._sleep(delay)
             node_id = target
         if self._replied:
@@ -199,7 +204,9 @@ class LeadOutreachWorkflow:
             last_node=self._node,
             detail=detail,
             results=dict(self._results),
+            unreported=tuple(self._unreported),
         )
+        self._unreported = []
         await self._tell_orchestrator("lead_finished", result)
         return result
 
@@ -219,6 +226,7 @@ class LeadOutreachWorkflow:
         """Wait out pauses; False if the lead must stop instead."""
         if self._held and not self._interrupted:
             self._phase = "paused"
+            await self._report_before(None)
             await workflow.wait_condition(lambda: self._interrupted or not self._held)
         if not self._held:
             self._blocked_seq = None
@@ -237,6 +245,7 @@ class LeadOutreachWorkflow:
             self._accepted = True
         if not self._accepted:
             self._phase = "waiting_acceptance"
+            await self._report_before(node.acceptance_timeout)
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
                     lambda: self._accepted or self._gone or self._interrupted,
@@ -390,11 +399,19 @@ class LeadOutreachWorkflow:
             return {"type": "withdraw", "profile_url": url}
         raise ApplicationError(f"step {node.id} has no touchpoint", non_retryable=True)
 
-    async def _progress(self, node_id: str, result: str, next_node: str | None) -> None:
-        await self._tell_orchestrator(
-            "lead_progress",
-            LeadProgress(lead_key=self._key, node_id=node_id, result=result, next_node=next_node),
-        )
+    def _note(self, node_id: str, result: str, next_node: str | None) -> None:
+        """Record a step's result for the next progress report."""
+        self._unreported.append((node_id, result))
+        self._at = next_node
+
+    async def _report_before(self, wait: timedelta | None) -> None:
+        """Report progress before a long wait (None: an open-ended one). Steps that follow
+        each other quickly are reported together: fewer signals for the orchestrator."""
+        if not self._unreported or (wait is not None and wait < REPORT_BEFORE_WAIT):
+            return
+        entries, self._unreported = tuple(self._unreported), []
+        progress = LeadProgress(lead_key=self._key, entries=entries, next_node=self._at)
+        await self._tell_orchestrator("lead_progress", progress)
 
     async def _tell_orchestrator(self, signal: str, arg: Any) -> None:
         """Signal the orchestrator. A signal that reaches it while it continues as new fails
@@ -490,20 +507,25 @@ class CampaignOrchestratorWorkflow:
 
     @workflow.signal
     def lead_progress(self, progress: LeadProgress) -> None:
-        """A lead finished a step."""
-        counts = self._nodes.setdefault(progress.node_id, {})
-        counts[progress.result] = counts.get(progress.result, 0) + 1
+        """A lead finished steps and now waits at `next_node`."""
+        self._count(progress.entries)
         running = self._running.get(progress.lead_key)
         if running is not None:
             self._running[progress.lead_key] = RunningLead(
                 handle=running.handle, node=progress.next_node
             )
 
+    def _count(self, entries: tuple[tuple[str, str], ...]) -> None:
+        for node_id, result in entries:
+            counts = self._nodes.setdefault(node_id, {})
+            counts[result] = counts.get(result, 0) + 1
+
     @workflow.signal
     def lead_finished(self, result: LeadResult) -> None:
         """A lead's sequence ended."""
         if self._running.pop(result.lead_key, None) is None:
             return
+        self._count(result.unreported)
         self._finished += 1
         self._outcomes[result.outcome] = self._outcomes.get(result.outcome, 0) + 1
 
@@ -555,10 +577,18 @@ class CampaignOrchestratorWorkflow:
             if self._should_continue():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(self._carry())
-            index = self._next_index()
-            if index is None:
+            # Without a stagger, start up to START_BATCH leads in one workflow task (their
+            # start commands travel together); with one, a lead at a time.
+            batch: list[Lead] = []
+            limit = START_BATCH if inp.options.stagger <= timedelta(0) else 1
+            while len(batch) < limit:
+                index = self._next_index(reserved=len(batch))
+                if index is None:
+                    break
+                batch.append(self._pending.pop(index))
+            if not batch:
                 continue
-            await self._start_lead(self._pending.pop(index))
+            await asyncio.gather(*(self._start_lead(lead) for lead in batch))
             if inp.options.stagger > timedelta(0):
                 with contextlib.suppress(TimeoutError):
                     await workflow.wait_condition(
@@ -630,11 +660,12 @@ class CampaignOrchestratorWorkflow:
     def _done(self) -> bool:
         return not self._pending and not self._running
 
-    def _next_index(self) -> int | None:
-        """The first pending lead that may start now, if any."""
+    def _next_index(self, reserved: int = 0) -> int | None:
+        """The first pending lead that may start now, if any (`reserved` slots are taken by
+        leads about to start)."""
         if self._control.paused or self._control.stopped:
             return None
-        if len(self._running) >= self._inp.options.max_concurrent:
+        if len(self._running) + reserved >= self._inp.options.max_concurrent:
             return None
         held = self._control.paused_accounts
         for index, lead in enumerate(self._pending):
