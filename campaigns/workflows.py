@@ -270,11 +270,11 @@ class LeadOutreachWorkflow:
             if isinstance(failure, TouchpointDone):
                 return _Step(failure.status)
             if failure is None:  # stopped meanwhile
-                return _Step("stopped")
+                return _Step("stopped", end="stopped")
             if failure.disposition == Disposition.ACCOUNT:
                 await self._account_blocked(node, failure)
                 if not await self._ready():
-                    return _Step("stopped")
+                    return _Step("stopped", end="stopped")
                 generation += 1  # the failed run stays failed: a fresh one for this step
                 continue
             return self._failed(node, failure)
