@@ -13,8 +13,9 @@ second, the orchestrator's continue-as-new count, workflow task latency (schedul
 completed, from the histories of 200 sampled lead workflows and of the orchestrator's last
 run), and the worker's peak memory.
 
-    .venv/bin/python -m bench.campaigns                 # 1,000 then 10,000 (~10 min)
+    .venv/bin/python -m bench.campaigns                 # 1,000 then 10,000 leads, 3 steps
     BENCH_CAMPAIGN_SIZES=1000 .venv/bin/python -m bench.campaigns
+    BENCH_CAMPAIGN_SIZES=10000 BENCH_CAMPAIGN_STEPS=1 .venv/bin/python -m bench.campaigns
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from bench.common import (
     write_result,
 )
 from campaigns import service
-from campaigns.devserver import TemporalDevServer
+from campaigns.devserver import TemporalDevServer, _die_with_parent
 from campaigns.flow import parse_flow
 from campaigns.leads import Lead, pack
 from campaigns.models import CampaignOptions, CampaignStatus, lead_workflow_id
@@ -57,6 +58,7 @@ from campaigns.workflows import CampaignOrchestratorWorkflow
 
 ACCOUNTS = 50
 SAMPLED_HISTORIES = 200
+ONE_STEP = parse_flow({"nodes": [{"id": "visit", "data": {"type": "profile_visit"}}], "edges": []})
 FLOW = parse_flow(
     {
         "nodes": [
@@ -133,7 +135,8 @@ async def task_latencies(client: Any, workflow_id: str, run_id: str | None = Non
     return out
 
 
-async def run_size(n: int, tmp: Path) -> dict[str, Any]:
+async def run_size(n: int, tmp: Path, steps: int) -> dict[str, Any]:
+    flow = FLOW if steps == 3 else ONE_STEP
     port = free_port()
     with (
         TemporalDevServer(log_file=tmp / "temporal.log") as temporal_server,
@@ -162,6 +165,7 @@ async def run_size(n: int, tmp: Path) -> dict[str, Any]:
                     cwd=ROOT,
                     stdout=log,
                     stderr=subprocess.STDOUT,
+                    preexec_fn=_die_with_parent,
                 )
             try:
                 client = await connect(temporal_server.address)
@@ -173,7 +177,7 @@ async def run_size(n: int, tmp: Path) -> dict[str, Any]:
                         client,
                         queue,
                         campaign_id=f"bench{n}",
-                        flow=FLOW,
+                        flow=flow,
                         leads=the_leads,
                         account="acct-00",
                         options=options,
@@ -213,7 +217,8 @@ async def run_size(n: int, tmp: Path) -> dict[str, Any]:
         "all_started_s": round(all_started, 1),
         "all_completed_s": round(done_s, 1),
         "leads_completed_per_s": round(n / done_s, 1),
-        "server_runs": 3 * n,
+        "steps": "visit -> connect -> (2 s) -> withdraw" if steps == 3 else "visit",
+        "server_runs": steps * n,
         "orchestrator_continued_as_new": final.continued,
         "packed_leads_bytes": len(pack(the_leads)),
         "lead_workflow_task_latency": latency_summary_ms(lead_tasks),
@@ -228,13 +233,14 @@ async def run_size(n: int, tmp: Path) -> dict[str, Any]:
 
 async def main() -> None:
     sizes = [int(s) for s in os.environ.get("BENCH_CAMPAIGN_SIZES", "1000,10000").split(",")]
+    steps = int(os.environ.get("BENCH_CAMPAIGN_STEPS", "3"))
     import tempfile
 
     results = []
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix="oo-bench-campaign-") as tmp:
-            results.append(await run_size(n, Path(tmp)))
-    write_result("campaigns", {"flow": "visit -> connect -> (2 s) -> withdraw", "sizes": results})
+            results.append(await run_size(n, Path(tmp), steps))
+    write_result(f"campaigns-{'-'.join(map(str, sizes))}-{steps}step", {"sizes": results})
 
 
 if __name__ == "__main__":

@@ -221,6 +221,7 @@ async def kill_and_restart(worker: CampaignWorker, sim: SimServer, after_invitat
     return sent
 
 
+@pytest.mark.timeout(600)
 async def test_unanswered_invitations_are_withdrawn_once_despite_a_killed_worker(
     temporal: Client,
     worker: CampaignWorker,
@@ -257,6 +258,7 @@ async def test_unanswered_invitations_are_withdrawn_once_despite_a_killed_worker
     assert worker.log.read_text().count("campaign worker on") == 2
 
 
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("kill", [False, True], ids=["steady", "worker-killed"])
 async def test_campaign_of_twenty_leads_on_the_simulator(
     kill: bool,
