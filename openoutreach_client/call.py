@@ -47,7 +47,11 @@ class Call(Generic[T]):
             timeout = httpx.Timeout(
                 connect=timeout.connect, read=read, write=timeout.write, pool=timeout.pool
             )
-        params = {k: _param(v) for k, v in self.params.items() if v is not None}
+        params = {
+            k: [_param(item) for item in v] if isinstance(v, list | tuple) else _param(v)
+            for k, v in self.params.items()
+            if v is not None
+        }
         return http.build_request(
             self.method,
             base_url.rstrip("/") + self.path,

@@ -27,8 +27,10 @@ from openoutreach_client.models import Health, Run
 from openoutreach_client.resources import (
     Accounts,
     AsyncAccounts,
+    AsyncEvents,
     AsyncRuns,
     AsyncSchedules,
+    Events,
     Runs,
     Schedules,
 )
@@ -101,6 +103,7 @@ class Client:
         self.accounts = Accounts(self)
         self.runs = Runs(self)
         self.schedules = Schedules(self)
+        self.events = Events(self)
 
     @property
     def base_url(self) -> str:
@@ -173,6 +176,7 @@ class AsyncClient:
         self.accounts = AsyncAccounts(self)
         self.runs = AsyncRuns(self)
         self.schedules = AsyncSchedules(self)
+        self.events = AsyncEvents(self)
 
     @property
     def base_url(self) -> str:

@@ -197,6 +197,23 @@ class Page(_Out, Generic[T]):
     next_cursor: str | None
 
 
+class Event(_Out):
+    """One entry of the server's event feed; `id`s increase."""
+
+    id: int
+    type: str
+    timestamp: datetime
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class EventPage(_Out):
+    """A page of events, oldest first; pass `next_cursor` as `after` for the next ones (it
+    stays the same when nothing new came)."""
+
+    items: list[Event]
+    next_cursor: str | None = None
+
+
 class CanceledRuns(_Out):
     """How many pending runs a bulk cancel canceled, and which."""
 

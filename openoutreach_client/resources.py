@@ -9,12 +9,12 @@ endpoint is one builder plus one line in each class below (a test keeps both sid
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from openoutreach_client.call import Call
-from openoutreach_client.endpoints import accounts, runs, schedules
-from openoutreach_client.models import Page
+from openoutreach_client.endpoints import accounts, events, runs, schedules
+from openoutreach_client.models import Event, EventPage, Page
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -192,3 +192,66 @@ class AsyncSchedules(AsyncResource):
     get = aio(schedules.get)
     patch = aio(schedules.patch)
     delete = aio(schedules.delete)
+
+
+def _next_after(page: EventPage, after: str | int | None) -> str | int | None:
+    if page.next_cursor:
+        return page.next_cursor
+    return page.items[-1].id if page.items else after
+
+
+class Events(SyncResource):
+    """`/events`: the event feed."""
+
+    list = sync(events.list_)
+
+    def iterate(
+        self,
+        *,
+        after: str | int | None = None,
+        types: Sequence[str] = (),
+        handle: str | None = None,
+        limit: int = events.DEFAULT_LIMIT,
+        wait: float | None = None,
+        follow: bool = False,
+    ) -> Iterator[Event]:
+        """Every event after `after`, page after page; stops at the end of the feed, or with
+        `follow` long-polls (`wait`, default 30 s) for new ones forever."""
+        wait = wait if wait is not None or not follow else events.FOLLOW_WAIT_S
+        while True:
+            page = self._client.send(
+                events.list_(after=after, types=types, handle=handle, limit=limit, wait=wait)
+            )
+            yield from page.items
+            after = _next_after(page, after)
+            if not page.items and not follow:
+                return
+
+
+class AsyncEvents(AsyncResource):
+    """`/events`: the event feed."""
+
+    list = aio(events.list_)
+
+    async def iterate(
+        self,
+        *,
+        after: str | int | None = None,
+        types: Sequence[str] = (),
+        handle: str | None = None,
+        limit: int = events.DEFAULT_LIMIT,
+        wait: float | None = None,
+        follow: bool = False,
+    ) -> AsyncIterator[Event]:
+        """Every event after `after`, page after page; stops at the end of the feed, or with
+        `follow` long-polls (`wait`, default 30 s) for new ones forever."""
+        wait = wait if wait is not None or not follow else events.FOLLOW_WAIT_S
+        while True:
+            page = await self._client.send(
+                events.list_(after=after, types=types, handle=handle, limit=limit, wait=wait)
+            )
+            for event in page.items:
+                yield event
+            after = _next_after(page, after)
+            if not page.items and not follow:
+                return

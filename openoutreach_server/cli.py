@@ -1,4 +1,4 @@
-"""Command line: serve, worker, api-key, sim."""
+"""Command line: serve, worker, api-key, sim, campaigns."""
 
 from __future__ import annotations
 
@@ -176,3 +176,154 @@ def accounts_import(
 
     settings = _settings(data_dir=data_dir)
     raise typer.Exit(run(settings, file, write=apply, echo=typer.echo))
+
+
+# Campaigns (Temporal) are a client of the server: their package is imported only when one
+# of these commands runs.
+campaign_app = typer.Typer(
+    no_args_is_help=True,
+    help="Multi-step campaigns on Temporal (settings: OO_CAMPAIGN_* or the flags).",
+)
+app.add_typer(campaign_app, name="campaign")
+
+TemporalAddress = Annotated[
+    str | None, typer.Option(help="Temporal frontend (OO_CAMPAIGN_TEMPORAL_ADDRESS).")
+]
+Namespace = Annotated[str | None, typer.Option(help="Temporal namespace (OO_CAMPAIGN_NAMESPACE).")]
+TaskQueue = Annotated[str | None, typer.Option(help="Task queue (OO_CAMPAIGN_TASK_QUEUE).")]
+CampaignId = Annotated[str, typer.Argument(help="The campaign's id.")]
+
+
+def _campaign_settings(**overrides: Any) -> Any:
+    from campaigns.cli import settings_from
+
+    return settings_from(**overrides)
+
+
+@campaign_app.command("validate")
+def campaign_validate(
+    definition: Annotated[Path, typer.Option(help="The flow JSON.")],
+    leads: Annotated[Path | None, typer.Option(help="The leads CSV.")] = None,
+) -> None:
+    """Check a flow (and a leads file against its texts) without starting anything."""
+    from campaigns.cli import validate
+
+    raise typer.Exit(validate(definition, leads, typer.echo))
+
+
+@campaign_app.command("start")
+def campaign_start(
+    definition: Annotated[Path, typer.Option(help="The flow JSON (assets/campaign.example.json).")],
+    leads: Annotated[Path, typer.Option(help="The leads CSV (assets/leads.example.csv).")],
+    account: Annotated[
+        str, typer.Option(help="The account's handle (a lead's `account` column wins).")
+    ],
+    campaign_id: Annotated[
+        str | None, typer.Option(help="Default: derived from the flow, leads and account.")
+    ] = None,
+    max_concurrent: Annotated[
+        int | None, typer.Option(help="Leads in flight at once (100).")
+    ] = None,
+    stagger: Annotated[str | None, typer.Option(help="Between two lead starts (30s).")] = None,
+    heartbeat: Annotated[
+        str | None, typer.Option(help="A dead worker's touchpoints move on after this (60s).")
+    ] = None,
+    temporal_address: TemporalAddress = None,
+    namespace: Namespace = None,
+    task_queue: TaskQueue = None,
+) -> None:
+    """Check the flow and the leads, then start the campaign."""
+    from campaigns.cli import start
+
+    settings = _campaign_settings(
+        temporal_address=temporal_address, namespace=namespace, task_queue=task_queue
+    )
+    code = start(
+        settings,
+        definition,
+        leads,
+        account,
+        typer.echo,
+        campaign_id=campaign_id,
+        max_concurrent=max_concurrent,
+        stagger=stagger,
+        heartbeat=heartbeat,
+    )
+    raise typer.Exit(code)
+
+
+@campaign_app.command("status")
+def campaign_status(
+    campaign_id: CampaignId,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    temporal_address: TemporalAddress = None,
+    namespace: Namespace = None,
+) -> None:
+    """Counts per step and per outcome, running and pending leads, held accounts."""
+    from campaigns.cli import status
+
+    settings = _campaign_settings(temporal_address=temporal_address, namespace=namespace)
+    raise typer.Exit(status(settings, campaign_id, typer.echo, as_json=as_json))
+
+
+def _steer(
+    what: str, campaign_id: str, temporal_address: str | None, namespace: str | None
+) -> None:
+    from campaigns.cli import steer
+
+    settings = _campaign_settings(temporal_address=temporal_address, namespace=namespace)
+    raise typer.Exit(steer(settings, campaign_id, what, typer.echo))
+
+
+@campaign_app.command("pause")
+def campaign_pause(
+    campaign_id: CampaignId, temporal_address: TemporalAddress = None, namespace: Namespace = None
+) -> None:
+    """Start no more leads; running leads hold before their next step."""
+    _steer("pause", campaign_id, temporal_address, namespace)
+
+
+@campaign_app.command("resume")
+def campaign_resume(
+    campaign_id: CampaignId, temporal_address: TemporalAddress = None, namespace: Namespace = None
+) -> None:
+    """Undo a pause and release every held account."""
+    _steer("resume", campaign_id, temporal_address, namespace)
+
+
+@campaign_app.command("stop")
+def campaign_stop(
+    campaign_id: CampaignId, temporal_address: TemporalAddress = None, namespace: Namespace = None
+) -> None:
+    """Start no more leads; running leads end now (their queued runs are canceled)."""
+    _steer("stop", campaign_id, temporal_address, namespace)
+
+
+@app.command("campaign-worker")
+def campaign_worker(
+    server_url: Annotated[
+        str | None, typer.Option(help="openoutreach-server (OO_CAMPAIGN_SERVER_URL).")
+    ] = None,
+    api_key: Annotated[str | None, typer.Option(help="Its API key (OO_CAMPAIGN_API_KEY).")] = None,
+    state_dir: Annotated[
+        Path | None, typer.Option(help="The event cursor's directory (OO_CAMPAIGN_STATE_DIR).")
+    ] = None,
+    no_pump: Annotated[
+        bool, typer.Option("--no-pump", help="Do not follow the server's events here.")
+    ] = False,
+    temporal_address: TemporalAddress = None,
+    namespace: Namespace = None,
+    task_queue: TaskQueue = None,
+) -> None:
+    """Run the campaign workflows and activities (a Temporal worker) and the event pump."""
+    from campaigns.cli import worker as run_campaign_worker
+
+    settings = _campaign_settings(
+        server_url=server_url,
+        api_key=api_key,
+        state_dir=state_dir,
+        temporal_address=temporal_address,
+        namespace=namespace,
+        task_queue=task_queue,
+    )
+    raise typer.Exit(run_campaign_worker(settings, typer.echo, pump=not no_pump))
