@@ -13,7 +13,8 @@ run: setup
 	.venv/bin/openoutreach-server serve
 
 test: setup-dev lint
-	.venv/bin/pytest
+	# Two processes, a test file each: most of the suite waits on browsers and servers.
+	.venv/bin/pytest -n 2 --dist loadfile
 
 lint: setup-dev
 	.venv/bin/ruff format --check .

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import os
 import socket
+import tempfile
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -12,6 +15,11 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from openoutreach_server.safety import SafetySettings
+
+# A Unix socket's path holds at most 107 bytes on Linux; the wake sockets add a channel
+# subdirectory and a listener name ("schedules/s12345-a1b2c3.sock") to their directory.
+_SOCKET_PATH_MAX = 107
+_SOCKET_NAME_ROOM = 48
 
 
 class Settings(BaseSettings):
@@ -162,5 +170,12 @@ class Settings(BaseSettings):
 
     @property
     def wake_dir(self) -> Path:
-        """Unix sockets of running workers, poked on enqueue for cross-process wake-ups."""
-        return self.data_dir / "wake"
+        """Unix sockets of running workers, poked on enqueue for cross-process wake-ups:
+        `<data dir>/wake`, or, when that is too deep for a socket path, a private directory
+        in the system's temp dir named after the data dir (the same for all its processes)."""
+        data_dir = self.data_dir.resolve()
+        own = data_dir / "wake"
+        if len(os.fsencode(own)) + _SOCKET_NAME_ROOM <= _SOCKET_PATH_MAX:
+            return own
+        digest = hashlib.sha256(os.fsencode(data_dir)).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / f"oo-wake-{digest}"

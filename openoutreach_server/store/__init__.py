@@ -15,6 +15,7 @@ from sqlalchemy.engine.url import make_url
 from linkedin.touchpoints.registry import SIDE_EFFECTING
 from openoutreach_server.clock import Clock, DatabaseClock, SystemClock
 from openoutreach_server.config import Settings
+from openoutreach_server.datadir import secure_data_dir
 from openoutreach_server.store.notifier import (
     EVENTS,
     Notifier,
@@ -100,7 +101,8 @@ def open_store(settings: Settings, *, migrate: bool = True) -> Store:
         db = PostgresConnector(url, max_connections=settings.db_pool_size)
         notifier = PgNotifier(conninfo(url))
     else:
-        unix = UnixSocketNotifier(settings.wake_dir)
+        # Outside the data dir when that is too deep for socket paths: private all the same.
+        unix = UnixSocketNotifier(secure_data_dir(settings.wake_dir))
         # PostgreSQL notifies committed events itself (in the transaction, store/postgres.py).
         db = SqliteConnector(url, on_events=lambda: unix.notify(EVENTS))
         notifier = unix
