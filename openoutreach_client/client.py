@@ -4,7 +4,7 @@ Everything but the transport is shared: requests are built and answers parsed by
 `Call`s of `endpoints/`, methods are bound from them in `resources.py`, and `wait_for`
 drives the flow of a `Waiter`. Each client only sends and sleeps.
 
-Extending: a new resource (the server's coming event feed, webhooks, metrics) is a module
+Extending: a new resource (say the server's metrics) is a module
 of builders in `endpoints/`, a pair of resource classes in `resources.py` and one attribute
 on each client; an event-feed waiter is a `Waiter` passed as `waiter=`.
 """
@@ -28,11 +28,15 @@ from openoutreach_client.resources import (
     Accounts,
     AsyncAccounts,
     AsyncEvents,
+    AsyncHosts,
     AsyncRuns,
     AsyncSchedules,
+    AsyncWebhooks,
     Events,
+    Hosts,
     Runs,
     Schedules,
+    Webhooks,
 )
 from openoutreach_client.waiting import Flow, LongPollWaiter, Pause, Waiter
 
@@ -104,6 +108,8 @@ class Client:
         self.runs = Runs(self)
         self.schedules = Schedules(self)
         self.events = Events(self)
+        self.webhooks = Webhooks(self)
+        self.hosts = Hosts(self)
 
     @property
     def base_url(self) -> str:
@@ -177,6 +183,8 @@ class AsyncClient:
         self.runs = AsyncRuns(self)
         self.schedules = AsyncSchedules(self)
         self.events = AsyncEvents(self)
+        self.webhooks = AsyncWebhooks(self)
+        self.hosts = AsyncHosts(self)
 
     @property
     def base_url(self) -> str:

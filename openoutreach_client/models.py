@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from openoutreach_client.errors import RunFailed
 
 RunStatus = Literal["pending", "running", "completed", "failed", "canceled", "interrupted"]
+DeliveryStatus = Literal["pending", "delivered", "failed", "canceled"]
+InvitationStatus = Literal["pending", "accepted", "withdrawn"]
 AccountStatus = Literal["active", "needs_login", "checkpoint", "paused", "restricted", "disabled"]
 OnQuota = Literal["wait", "fail"]
 UNFINISHED: frozenset[str] = frozenset({"pending", "running"})
@@ -124,6 +126,7 @@ class Account(_Out):
     status_reason: str | None
     paused_from: AccountStatus | None = None
     cooldowns: dict[str, datetime] = Field(default_factory=dict)
+    home_host: str | None = Field(default=None, description="Pinned worker host (None: any)")
     created_at: datetime
     updated_at: datetime
     last_login_at: datetime | None
@@ -228,3 +231,108 @@ class Health(_Out):
     version: str
     worker: bool
     database: str
+
+
+class Invitation(_Out):
+    """An invitation a connect run sent, watched until it is accepted or gone (withdrawn)."""
+
+    public_identifier: str
+    profile_url: str
+    status: InvitationStatus
+    run_id: int
+    sent_at: datetime
+    missing_since: datetime | None
+    resolved_at: datetime | None
+
+
+class Worker(_Out):
+    """One live worker process of a host."""
+
+    worker_id: str
+    pid: int
+    started_at: datetime
+    heartbeat_at: datetime
+    capacity: int
+    running: int
+    open_sessions: int
+
+
+class Host(_Out):
+    """A worker host: its live workers, its load, the accounts pinned to it."""
+
+    host: str
+    live: bool
+    capacity: int
+    running: int
+    open_sessions: int
+    workers: list[Worker]
+    accounts: list[str]
+
+
+class Webhook(_Out):
+    """A webhook endpoint (its secret is only in `WebhookCreated`); `event_types` None means
+    every type."""
+
+    id: int
+    url: str
+    event_types: list[str] | None
+    description: str | None
+    enabled: bool
+    disabled_reason: str | None
+    failing_since: datetime | None
+    last_success_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class WebhookCreated(Webhook):
+    """A webhook with its signing secret (`whsec_...`), shown by the server this once: keep
+    it; it stays out of the repr so logging the model does not leak it."""
+
+    secret: str = Field(repr=False)
+
+
+class WebhookPage(_Out):
+    """Every webhook endpoint, oldest first."""
+
+    items: list[Webhook]
+
+
+class WebhookSecret(_Out):
+    """The server-wide secret signing deliveries to runs' `callback_url` (not in the repr)."""
+
+    secret: str = Field(repr=False)
+
+
+class Delivery(_Out):
+    """One event on its way to one endpoint, with its last attempt."""
+
+    id: int
+    event_id: int
+    event_type: str
+    run_id: int | None
+    webhook_id: int | None
+    url: str
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status: int | None
+    last_error: str | None
+    last_latency_ms: float | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class DeliveryPage(_Out):
+    """Deliveries, newest first; pass `next_cursor` as `before` for older ones (None: the
+    last page)."""
+
+    items: list[Delivery]
+    next_cursor: str | None
+
+
+class Redelivered(_Out):
+    """The deliveries a redelivery queued (the event keeps its id: receivers deduplicate)."""
+
+    event_id: int
+    deliveries: list[Delivery]

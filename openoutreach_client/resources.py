@@ -1,5 +1,5 @@
-"""The client's namespaces (`client.accounts`, `client.runs`, `client.schedules`), bound once
-for sync and once for async from the same endpoint builders.
+"""The client's namespaces (`client.accounts`, `client.runs`, `client.webhooks`, ...), bound
+once for sync and once for async from the same endpoint builders.
 
 A builder's signature and docstring become the method's: `get = sync(accounts.get)` makes
 `client.accounts.get(handle)` send `accounts.get(handle)` and return its parsed answer. A new
@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequen
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from openoutreach_client.call import Call
-from openoutreach_client.endpoints import accounts, events, runs, schedules
+from openoutreach_client.endpoints import accounts, events, hosts, runs, schedules, webhooks
 from openoutreach_client.models import Event, EventPage, Page
 
 P = ParamSpec("P")
@@ -117,7 +117,8 @@ def aio_pages(
 
 
 class Accounts(SyncResource):
-    """`/accounts`: LinkedIn identities, their login, pause, usage and cool-downs."""
+    """`/accounts`: LinkedIn identities, their login, pause, usage, cool-downs, invitations
+    and home host."""
 
     create = sync(accounts.create)
     list = sync(accounts.list_)
@@ -130,10 +131,13 @@ class Accounts(SyncResource):
     resume = sync(accounts.resume)
     usage = sync(accounts.usage)
     clear_cooldowns = sync(accounts.clear_cooldowns)
+    invitations = sync(accounts.invitations)
+    set_home_host = sync(accounts.set_home_host)
 
 
 class AsyncAccounts(AsyncResource):
-    """`/accounts`: LinkedIn identities, their login, pause, usage and cool-downs."""
+    """`/accounts`: LinkedIn identities, their login, pause, usage, cool-downs, invitations
+    and home host."""
 
     create = aio(accounts.create)
     list = aio(accounts.list_)
@@ -146,6 +150,8 @@ class AsyncAccounts(AsyncResource):
     resume = aio(accounts.resume)
     usage = aio(accounts.usage)
     clear_cooldowns = aio(accounts.clear_cooldowns)
+    invitations = aio(accounts.invitations)
+    set_home_host = aio(accounts.set_home_host)
 
 
 class Runs(SyncResource):
@@ -194,6 +200,46 @@ class AsyncSchedules(AsyncResource):
     delete = aio(schedules.delete)
 
 
+class Webhooks(SyncResource):
+    """`/webhooks`: endpoints events are POSTed to, their secrets and delivery log."""
+
+    create = sync(webhooks.create)
+    list = sync(webhooks.list_)
+    get = sync(webhooks.get)
+    patch = sync(webhooks.patch)
+    delete = sync(webhooks.delete)
+    rotate_secret = sync(webhooks.rotate_secret)
+    deliveries = sync(webhooks.deliveries)
+    callback_secret = sync(webhooks.callback_secret)
+    rotate_callback_secret = sync(webhooks.rotate_callback_secret)
+
+
+class AsyncWebhooks(AsyncResource):
+    """`/webhooks`: endpoints events are POSTed to, their secrets and delivery log."""
+
+    create = aio(webhooks.create)
+    list = aio(webhooks.list_)
+    get = aio(webhooks.get)
+    patch = aio(webhooks.patch)
+    delete = aio(webhooks.delete)
+    rotate_secret = aio(webhooks.rotate_secret)
+    deliveries = aio(webhooks.deliveries)
+    callback_secret = aio(webhooks.callback_secret)
+    rotate_callback_secret = aio(webhooks.rotate_callback_secret)
+
+
+class Hosts(SyncResource):
+    """`/hosts`: worker hosts, their workers, load and pinned accounts."""
+
+    list = sync(hosts.list_)
+
+
+class AsyncHosts(AsyncResource):
+    """`/hosts`: worker hosts, their workers, load and pinned accounts."""
+
+    list = aio(hosts.list_)
+
+
 def _next_after(page: EventPage, after: str | int | None) -> str | int | None:
     if page.next_cursor:
         return page.next_cursor
@@ -201,9 +247,10 @@ def _next_after(page: EventPage, after: str | int | None) -> str | int | None:
 
 
 class Events(SyncResource):
-    """`/events`: the event feed."""
+    """`/events`: the event feed, and redelivery of an event to webhooks."""
 
     list = sync(events.list_)
+    redeliver = sync(events.redeliver)
 
     def iterate(
         self,
@@ -229,9 +276,10 @@ class Events(SyncResource):
 
 
 class AsyncEvents(AsyncResource):
-    """`/events`: the event feed."""
+    """`/events`: the event feed, and redelivery of an event to webhooks."""
 
     list = aio(events.list_)
+    redeliver = aio(events.redeliver)
 
     async def iterate(
         self,

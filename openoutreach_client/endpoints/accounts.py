@@ -1,4 +1,5 @@
-"""/accounts: CRUD, login, checkpoint code, pause and resume, usage, cool-downs."""
+"""/accounts: CRUD, login, checkpoint code, pause and resume, usage, cool-downs, tracked
+invitations, pinning to a worker host."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from openoutreach_client.call import (
     changes,
     segment,
 )
-from openoutreach_client.models import Account, LoginResult, Usage
+from openoutreach_client.models import Account, Invitation, InvitationStatus, LoginResult, Usage
 
 DEFAULT_LOGIN_WAIT_S = 60.0
 
@@ -143,3 +144,22 @@ def clear_cooldowns(handle: str, scope: str | None = None) -> Call[Account]:
     if scope is not None:
         path += f"/{segment(scope)}"
     return Call("DELETE", path, as_model(Account))
+
+
+def invitations(handle: str, *, status: InvitationStatus | None = None) -> Call[list[Invitation]]:
+    """Invitations the account's connect runs sent, newest first: pending, accepted or
+    withdrawn (gone without acceptance)."""
+    return Call(
+        "GET",
+        f"/accounts/{segment(handle)}/invitations",
+        as_list(Invitation),
+        params={"status": status},
+    )
+
+
+def set_home_host(handle: str, host: str | None) -> Call[Account]:
+    """Run the account only on workers of `host` (a worker's OO_WORKER_HOST), or on any
+    host with None."""
+    return Call(
+        "PUT", f"/accounts/{segment(handle)}/home-host", as_model(Account), json={"host": host}
+    )

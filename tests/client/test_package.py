@@ -23,10 +23,16 @@ from openoutreach_client.models import Run
 from openoutreach_client.resources import (
     Accounts,
     AsyncAccounts,
+    AsyncEvents,
+    AsyncHosts,
     AsyncRuns,
     AsyncSchedules,
+    AsyncWebhooks,
+    Events,
+    Hosts,
     Runs,
     Schedules,
+    Webhooks,
 )
 
 
@@ -56,12 +62,39 @@ def _public(cls: type) -> dict[str, inspect.Signature]:
 
 
 @pytest.mark.parametrize(
-    ("sync", "aio"),
-    [(Accounts, AsyncAccounts), (Runs, AsyncRuns), (Schedules, AsyncSchedules)],
+    ("sync", "aio", "least"),
+    [
+        (Accounts, AsyncAccounts, 13),
+        (Runs, AsyncRuns, 6),
+        (Schedules, AsyncSchedules, 6),
+        (Webhooks, AsyncWebhooks, 9),
+        (Hosts, AsyncHosts, 1),
+    ],
 )
-def test_sync_and_async_resources_have_the_same_methods(sync: type, aio: type) -> None:
+def test_sync_and_async_resources_have_the_same_methods(sync: type, aio: type, least: int) -> None:
     assert _public(sync) == _public(aio)
-    assert len(_public(sync)) >= 6
+    assert len(_public(sync)) >= least
+
+
+def test_sync_and_async_events_have_the_same_methods_and_parameters() -> None:
+    """`iterate` is written twice (an iterator, an async iterator): compare its parameters."""
+
+    def parameters(cls: type) -> dict[str, list[inspect.Parameter]]:
+        return {name: list(sig.parameters.values()) for name, sig in _public(cls).items()}
+
+    assert parameters(Events) == parameters(AsyncEvents)
+    assert {"list", "iterate", "redeliver"} <= set(parameters(Events))
+
+
+async def test_sync_and_async_clients_have_the_same_resources() -> None:
+    with Client("http://127.0.0.1:9", "key") as oo:
+        sync = {k: type(v).__name__ for k, v in vars(oo).items() if not k.startswith("_")}
+    async with AsyncClient("http://127.0.0.1:9", "key") as aoo:
+        aio = {k: type(v).__name__ for k, v in vars(aoo).items() if not k.startswith("_")}
+    assert {k: "Async" + v for k, v in sync.items() if k != "waiter"} == {
+        k: v for k, v in aio.items() if k != "waiter"
+    }
+    assert {"accounts", "runs", "schedules", "events", "webhooks", "hosts"} <= set(sync)
 
 
 def test_sync_and_async_clients_have_the_same_methods() -> None:
