@@ -26,10 +26,13 @@ async def _drop(state: dict[str, Any]) -> None:
     return None
 
 
-def _browser_processes() -> list[psutil.Process]:
-    """Chromium browser processes started by this test process (not its renderers)."""
+def _browser_processes(besides: frozenset[int] = frozenset()) -> list[psutil.Process]:
+    """Chromium browser processes started by this test process (not its renderers), but
+    those in `besides`: other tests of this process (a session's shared browser) keep theirs."""
     found = []
     for child in psutil.Process().children(recursive=True):
+        if child.pid in besides:
+            continue
         try:
             cmdline = child.cmdline()
         except psutil.Error:
@@ -70,12 +73,13 @@ async def test_chromium_never_sees_the_servers_variables(
     monkeypatch.setenv("OO_SECRET_KEY", "secret-key-for-the-env-test")
     monkeypatch.setenv("OO_API_KEYS", "api-key-for-the-env-test")
     pool = BrowserPool(max_contexts=1, sandbox=False, traces_root=tmp_path / "traces")
+    others = frozenset(p.pid for p in _browser_processes())
     try:
         async with pool.session(
             "a", identity=Identity(), load_state=_none, save_state=_drop
         ) as page:
             await page.goto("about:blank")
-            browsers = _browser_processes()
+            browsers = _browser_processes(others)
             assert browsers, "the Chromium browser process was not found"
             for process in browsers:
                 environ = _environ(process.pid)
@@ -137,12 +141,13 @@ async def test_trace_chunks_stay_in_a_private_dir_and_leftovers_go(tmp_path: Pat
 async def test_a_relaunch_empties_the_dead_browsers_chunks(tmp_path: Path) -> None:
     root = tmp_path / "traces"
     pool = BrowserPool(max_contexts=1, tracing=True, traces_root=root)
+    others = frozenset(p.pid for p in _browser_processes())
     try:
         async with pool.session("a", identity=Identity(), load_state=_none, save_state=_drop):
             own = next(root.iterdir())
             before = {p.name for p in own.glob("*.trace")}
             assert before
-            for process in _browser_processes():
+            for process in _browser_processes(others):
                 process.kill()
         async with pool.session("a", identity=Identity(), load_state=_none, save_state=_drop):
             after = {p.name for p in own.glob("*.trace")}

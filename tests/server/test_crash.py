@@ -63,7 +63,7 @@ def test_sigkill_mid_run_interrupts_connect_and_requeues_visit(
     assert done_connect["status"] == "interrupted"
     assert done_connect["error_code"] == "INTERRUPTED"
     assert done_connect["attempt"] == 1, "a side-effecting run must not be claimed again"
-    assert done_visit["status"] == "completed"
+    assert done_visit["status"] == "completed", (done_visit, log[-4000:])
     assert done_visit["attempt"] == 2
     assert sim.invitations() == []
     assert ("second@example.com", "slow-sam") in {
