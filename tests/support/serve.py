@@ -27,7 +27,9 @@ class ServeProcess:
             "OO_API_KEYS": API_KEY,
             "OO_LINKEDIN_BASE_URL": sim.base_url,
             "OO_PACE": "fast",
-            "OO_LEASE_S": "2",
+            # Short, so a killed server's leases lapse soon; long enough that a server starved
+            # of CPU (a loaded 2-core CI machine) still renews its own.
+            "OO_LEASE_S": "5",
             "OO_MAX_SESSIONS": "2",
             "OO_LOG_LEVEL": "INFO",
             "OO_SCHEDULE_MIN_INTERVAL_S": "0",  # schedule tests fire every second
