@@ -7,6 +7,11 @@ card), so a variant that also matches a wrapper never counts it as a card.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from playwright.async_api import Page
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
 # JS function source: (variants) => the innermost matches of the first matching variant.
 PICK_CARDS_JS = """(variants) => {
   for (const css of variants) {
@@ -32,3 +37,32 @@ HAS_JS = """(el, variants) => variants.some((css) => {
 })"""
 # JS function source: visible text of an element ('' for none).
 TEXT_JS = """(node) => node ? (node.innerText || node.textContent || '').trim() : ''"""
+
+
+class CardList:
+    """One list of cards: its selector variants and how a card is told apart (`key_js`, a
+    JS function of a card returning a string), to notice when the list changes."""
+
+    def __init__(self, variants: Sequence[str], key_js: str) -> None:
+        self.variants = list(variants)
+        self._keys_js = f"(variants) => ({PICK_CARDS_JS})(variants).map({key_js})"
+        # True once the cards differ from `before` (another page, or a batch appended).
+        self._changed_js = f"""([variants, before]) => {{
+  const keys = ({self._keys_js})(variants);
+  return keys.length > 0 && keys.join('\\n') !== before.join('\\n');
+}}"""
+
+    async def keys(self, page: Page) -> list[str]:
+        """The keys of the cards shown now, in order."""
+        keys: list[str] = await page.evaluate(self._keys_js, self.variants)
+        return keys
+
+    async def changed(self, page: Page, before: list[str], timeout_ms: float) -> str | None:
+        """ "changed" once the cards differ from `before`; None if they did not in time."""
+        try:
+            await page.wait_for_function(
+                self._changed_js, arg=[self.variants, before], timeout=timeout_ms
+            )
+        except PlaywrightTimeoutError:
+            return None
+        return "changed"

@@ -28,14 +28,13 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from playwright.async_api import Page
-from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from linkedin import selectors as S
 from linkedin.browser.navigation import goto, raise_if_blocked, wait_unless_blocked
 from linkedin.browser.page_state import PageState
 from linkedin.browser.responses import ResponseWatch
 from linkedin.browser.settle import NetworkActivity, marker_or_settled
-from linkedin.touchpoints.cards import FIRST_IN_JS, HAS_JS, PICK_CARDS_JS, TEXT_JS
+from linkedin.touchpoints.cards import FIRST_IN_JS, HAS_JS, PICK_CARDS_JS, TEXT_JS, CardList
 from linkedin.touchpoints.connect import wait_any
 from linkedin.touchpoints.context import TouchpointContext
 from linkedin.touchpoints.editor import normalise
@@ -84,14 +83,13 @@ _CARDS_JS = f"""([variants, cfg]) => {{
     }};
   }});
 }}"""
-_KEYS_JS = f"""(variants) => ({PICK_CARDS_JS})(variants).map((el) => {{
+_CONVERSATIONS = CardList(
+    S.CONVERSATION_CSS,
+    """(el) => {
   const link = el.querySelector('a[href*="/messaging/thread/"]');
   return link ? link.getAttribute('href') : el.innerText.slice(0, 120);
-}})"""
-_CHANGED_JS = f"""([variants, before]) => {{
-  const keys = ({_KEYS_JS})(variants);
-  return keys.length > 0 && keys.join('\\n') !== before.join('\\n');
-}}"""
+}""",
+)
 _ME_JS = """([photo, link]) => {
   const pick = (list, read) => {
     for (const css of list) { const el = document.querySelector(css); if (el) return read(el); }
@@ -240,31 +238,16 @@ async def _read_cards(page: Page, base_url: str, me: str | None) -> list[Convers
     return [_conversation(row, base_url, me) for row in rows]
 
 
-async def _keys(page: Page) -> list[str]:
-    keys: list[str] = await page.evaluate(_KEYS_JS, list(S.CONVERSATION_CSS))
-    return keys
-
-
-async def _changed(page: Page, before: list[str]) -> str | None:
-    try:
-        await page.wait_for_function(
-            _CHANGED_JS, arg=[list(S.CONVERSATION_CSS), before], timeout=MORE_TIMEOUT_MS
-        )
-    except PlaywrightTimeoutError:
-        return None
-    return "changed"
-
-
 async def _more(page: Page, watch: ResponseWatch) -> bool:
     """Scroll the list to its end; True if more conversations arrived, False if the page
     settled without any (the end of the list)."""
-    before = await _keys(page)
+    before = await _CONVERSATIONS.keys(page)
     with NetworkActivity(page) as network:
         await page.evaluate(_SCROLL_LIST_JS, list(S.INBOX_LIST.variants))
         outcome = await wait_unless_blocked(
             page,
             marker_or_settled(
-                _changed(page, before),
+                _CONVERSATIONS.changed(page, before, MORE_TIMEOUT_MS),
                 page,
                 network,
                 timeout_ms=MORE_TIMEOUT_MS,
@@ -276,7 +259,7 @@ async def _more(page: Page, watch: ResponseWatch) -> bool:
     await raise_if_blocked(page)
     if outcome is None:
         raise TouchpointError(ErrorCode.UI_CHANGED, "the conversation list never settled")
-    return await _keys(page) != before
+    return await _CONVERSATIONS.keys(page) != before
 
 
 async def _open_inbox(page: Page, base_url: str, watch: ResponseWatch) -> None:
@@ -300,7 +283,7 @@ async def _open_inbox(page: Page, base_url: str, watch: ResponseWatch) -> None:
         raise TouchpointError(ErrorCode.UI_CHANGED, "the messaging page never finished rendering")
     if not urlsplit(page.url).path.startswith(INBOX_PATH):
         raise TouchpointError(ErrorCode.UI_CHANGED, "did not land on the messaging page")
-    if await _keys(page):
+    if await _CONVERSATIONS.keys(page):
         return
     if found == "cards":
         raise TouchpointError(ErrorCode.UI_CHANGED, "conversations show but none could be read")

@@ -22,14 +22,13 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from playwright.async_api import Locator, Page
-from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from linkedin import selectors as S
 from linkedin.browser.navigation import goto, raise_if_blocked, wait_unless_blocked
 from linkedin.browser.pace import Pace
 from linkedin.browser.responses import ResponseWatch
 from linkedin.browser.settle import NetworkActivity, marker_or_settled
-from linkedin.touchpoints.cards import FIRST_IN_JS, PICK_CARDS_JS, TEXT_JS
+from linkedin.touchpoints.cards import FIRST_IN_JS, PICK_CARDS_JS, TEXT_JS, CardList
 from linkedin.touchpoints.connect import wait_any
 from linkedin.touchpoints.context import TouchpointContext
 from linkedin.touchpoints.editor import click, normalise
@@ -75,12 +74,7 @@ _READ_JS = f"""([variants, cfg]) => {{
     }};
   }});
 }}"""
-_KEYS_JS = f"""(variants) => ({PICK_CARDS_JS})(variants).map({_KEY_JS})"""
-# True once the cards differ from `before` (another page, or a batch appended).
-_CHANGED_JS = f"""([variants, before]) => {{
-  const keys = ({PICK_CARDS_JS})(variants).map({_KEY_JS});
-  return keys.length > 0 && keys.join('\\n') !== before.join('\\n');
-}}"""
+_SENT_CARDS = CardList(S.SENT_CARD_CSS, _KEY_JS)
 _SCROLL_LEFT_JS = """() => {
   const e = document.scrollingElement;
   return Math.max(0, e.scrollHeight - (e.scrollTop + window.innerHeight));
@@ -138,21 +132,6 @@ async def _read(page: Page, base_url: str) -> list[SentInvitation]:
     return [_invitation(row, base_url) for row in rows]
 
 
-async def _keys(page: Page) -> list[str]:
-    keys: list[str] = await page.evaluate(_KEYS_JS, list(S.SENT_CARD_CSS))
-    return keys
-
-
-async def _changed(page: Page, before: list[str]) -> str | None:
-    try:
-        await page.wait_for_function(
-            _CHANGED_JS, arg=[list(S.SENT_CARD_CSS), before], timeout=MORE_TIMEOUT_MS
-        )
-    except PlaywrightTimeoutError:
-        return None
-    return "changed"
-
-
 async def total_shown(page: Page) -> int | None:
     """The count the page shows for the list ("People (25)"), if any."""
     for variant in S.SENT_COUNT.variants:
@@ -178,7 +157,9 @@ async def _next_step(page: Page) -> tuple[str, Locator | None]:
     more = await S.first_present(page, S.SENT_SHOW_MORE)
     if more is not None and await _enabled(more):
         return "show_more", more
-    if await S.first_present(page, S.SENT_PAGINATION) is not None or not await _keys(page):
+    if await S.first_present(page, S.SENT_PAGINATION) is not None or not await _SENT_CARDS.keys(
+        page
+    ):
         return "end", None
     # No control: the list may still grow when its end comes into view (or be growing
     # already), so scroll there and let the page settle before calling it the end.
@@ -190,7 +171,7 @@ async def _load_more(
 ) -> bool:
     """Ask for the next page or batch; True if cards changed, False if a scroll to the end
     brought nothing more (the end of the list). UI_CHANGED if a control loads nothing."""
-    before = await _keys(page)
+    before = await _SENT_CARDS.keys(page)
     with NetworkActivity(page) as network:
         if pace is not None:
             await pace.pause()
@@ -204,7 +185,7 @@ async def _load_more(
         outcome = await wait_unless_blocked(
             page,
             marker_or_settled(
-                _changed(page, before),
+                _SENT_CARDS.changed(page, before, MORE_TIMEOUT_MS),
                 page,
                 network,
                 timeout_ms=MORE_TIMEOUT_MS,
@@ -213,7 +194,7 @@ async def _load_more(
         )
     watch.raise_if_throttled()
     await raise_if_blocked(page)
-    after = await _keys(page) if outcome is not None else before
+    after = await _SENT_CARDS.keys(page) if outcome is not None else before
     if outcome is not None and after != before:
         return True
     if step == "scroll" and outcome is not None:
@@ -244,7 +225,7 @@ async def _open(page: Page, base_url: str, watch: ResponseWatch) -> None:
         )
     if not urlsplit(page.url).path.startswith(SENT_PATH.rstrip("/")):
         raise TouchpointError(ErrorCode.UI_CHANGED, "did not land on the sent invitations page")
-    if await _keys(page):
+    if await _SENT_CARDS.keys(page):
         return
     if found == "cards":
         raise TouchpointError(ErrorCode.UI_CHANGED, "invitations show but none could be read")
