@@ -19,6 +19,7 @@ from openoutreach_server.clock import DatabaseClock
 from openoutreach_server.config import Settings
 from openoutreach_server.dispatch.executor import Executor
 from openoutreach_server.store import Store
+from openoutreach_server.store.notifier import RUNS
 from openoutreach_server.store.records import Claimed
 from tests.support.noop_worker import read_events
 from tests.support.store import add_accounts, add_run, run_row, statuses
@@ -133,6 +134,7 @@ def test_a_worker_process_an_hour_behind_keeps_its_run(
             assert time.monotonic() < deadline, "the workers did not start"
             time.sleep(0.05)
         run_id = add_run(db, "late", type_="connect", now=_db_now(db))
+        db.notifier.notify(RUNS)  # as POST /runs does: no waiting for a worker's safety wake
         deadline = time.monotonic() + 30
         while statuses(db)[run_id] != "running":
             assert time.monotonic() < deadline, "the late worker did not claim the run"
@@ -143,6 +145,7 @@ def test_a_worker_process_an_hour_behind_keeps_its_run(
         assert now < lease <= now + PROCESS_LEASE_S + SLACK_S
         # The correct host keeps working (and would reap a lapsed lease) meanwhile.
         others = [add_run(db, "ok", now=_db_now(db)) for _ in range(5)]
+        db.notifier.notify(RUNS)
         while statuses(db)[run_id] == "running":
             assert time.monotonic() < deadline + 30, "the run never ended"
             time.sleep(0.1)
